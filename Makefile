@@ -1,0 +1,55 @@
+# The two commands a new user needs: `make run` and `make test`. Both bootstrap their own tools:
+# only Python 3.11+ is required (uv is installed into .tools through pip).
+PYTHON ?= python3
+UV_VERSION ?= 0.13.9
+UV := .tools/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 0.0.0.0
+PORT ?= 8000
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: help install run dev-env migrate seed test test-pg test-sqlite lint format typecheck bench clean
+
+help:
+	@echo "make run    serve the API on $(HOST):$(PORT) (ENV=dev, SQLite unless DATABASE_URL is set)"
+	@echo "make test   lint, type-check and run the whole test suite"
+	@echo "make migrate | seed | lint | format | typecheck | clean"
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/python -m pip install --quiet "uv==$(UV_VERSION)"
+
+$(BIN)/workcommunities: $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen
+	@touch $@
+
+install: $(BIN)/workcommunities
+
+# `make run` is the development server: ENV=dev (fixed OTP code 11111, generated JWT secret kept in data/).
+run: export ENV ?= dev
+run: install migrate seed
+	$(BIN)/workcommunities run --host $(HOST) --port $(PORT) $(if $(filter dev,$(ENV)),--reload --reload-dir src,)
+
+migrate: install
+	$(BIN)/workcommunities database upgrade --no-prompt
+
+seed: install
+	$(BIN)/workcommunities seed reference
+
+test: install lint typecheck
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+typecheck: install
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) .tools .pytest_cache .ruff_cache .mypy_cache

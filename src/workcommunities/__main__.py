@@ -1,0 +1,24 @@
+"""`workcommunities`: the Litestar CLI with our app preset (database, run, seed, admin …)."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def main() -> None:
+    os.environ.setdefault("LITESTAR_APP", "workcommunities.app:create_app")
+    from workcommunities.settings import SettingsError, load_settings
+
+    try:  # one clear line instead of a traceback when the configuration cannot run
+        load_settings().check()
+    except SettingsError as exc:
+        sys.exit(f"workcommunities: {exc}")
+
+    from litestar.__main__ import run_cli
+
+    run_cli()
+
+
+if __name__ == "__main__":
+    main()

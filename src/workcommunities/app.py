@@ -1,0 +1,79 @@
+"""Application factory: wiring only."""
+
+from __future__ import annotations
+
+import logging
+
+from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin
+from litestar import Litestar, Router
+from litestar.config.cors import CORSConfig
+from litestar.datastructures import State
+from litestar.logging import LoggingConfig
+from litestar.middleware.rate_limit import RateLimitConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin, RedocRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.stores.base import Store
+from litestar.stores.memory import MemoryStore
+from litestar.stores.redis import RedisStore
+from litestar_granian import GranianPlugin
+
+from workcommunities import __version__
+from workcommunities.cli import CLIPlugin
+from workcommunities.db.engine import create_db_config
+from workcommunities.domain.auth.controllers import AuthController
+from workcommunities.domain.reference.controllers import ReferenceController
+from workcommunities.domain.system.controllers import DocsController, SystemController
+from workcommunities.lib.errors import exception_handlers
+from workcommunities.lib.sms import build_sms_sender
+from workcommunities.settings import Settings, load_settings
+
+AUTH_RATE_LIMIT_STORE = "auth_rate_limit"
+
+
+def _store(settings: Settings, namespace: str) -> Store:
+    """Shared through Redis when configured, so several instances count together; otherwise in memory."""
+    if settings.redis_url:
+        return RedisStore.with_client(url=settings.redis_url, namespace=f"workcommunities:{namespace}")
+    return MemoryStore()
+
+
+def _auth_router(settings: Settings) -> Router:
+    middleware = []
+    if settings.auth_rate_limit_per_minute > 0:
+        limit = RateLimitConfig(rate_limit=("minute", settings.auth_rate_limit_per_minute), store=AUTH_RATE_LIMIT_STORE)
+        middleware.append(limit.middleware)
+    return Router(path="/", route_handlers=[AuthController], middleware=middleware)
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or load_settings()
+    settings.check()
+    db_config = create_db_config(settings)
+    logging.getLogger("workcommunities").setLevel(settings.log_level)
+    return Litestar(
+        route_handlers=[SystemController, DocsController, _auth_router(settings), ReferenceController],
+        plugins=[SQLAlchemyPlugin(config=db_config), GranianPlugin(), CLIPlugin()],
+        exception_handlers=exception_handlers,
+        stores={AUTH_RATE_LIMIT_STORE: _store(settings, AUTH_RATE_LIMIT_STORE)},
+        state=State({"settings": settings, "db_config": db_config, "sms_sender": build_sms_sender(settings)}),
+        cors_config=CORSConfig(allow_origins=list(settings.cors_origins)) if settings.cors_origins else None,
+        openapi_config=OpenAPIConfig(
+            title="WorkCommunities API",
+            version=__version__,
+            description="Communities, companies, content and events for students and young specialists.",
+            # Served under /schema; /docs, /redoc and /openapi.json are the old service's addresses (SystemController).
+            path="/schema",
+            render_plugins=[JsonRenderPlugin(), SwaggerRenderPlugin(), RedocRenderPlugin()],
+            components=Components(
+                security_schemes={
+                    "BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT"),
+                }
+            ),
+        ),
+        logging_config=LoggingConfig(
+            root={"level": settings.log_level, "handlers": ["queue_listener"]},
+            log_exceptions="never",
+        ),
+        debug=False,
+    )

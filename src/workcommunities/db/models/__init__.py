@@ -1,0 +1,44 @@
+"""All ORM models; importing this package registers every table on `metadata` (Alembic's import point)."""
+
+from workcommunities.db.models._base import metadata
+from workcommunities.db.models.auth import OtpCode
+from workcommunities.db.models.communities import Case, Community, Membership
+from workcommunities.db.models.companies import Company, CompanyFollow, CompanyMedia, CompanySkill
+from workcommunities.db.models.content import (
+    Content,
+    ContentMedia,
+    ContentSkill,
+    ContentType,
+    EventParticipant,
+    Story,
+)
+from workcommunities.db.models.media import Media
+from workcommunities.db.models.reference import Skill, Sphere, Status
+from workcommunities.db.models.users import Profile, ProfileSkill, ProfileStatus, Role, User
+
+__all__ = (
+    "Case",
+    "Community",
+    "Company",
+    "CompanyFollow",
+    "CompanyMedia",
+    "CompanySkill",
+    "Content",
+    "ContentMedia",
+    "ContentSkill",
+    "ContentType",
+    "EventParticipant",
+    "Media",
+    "Membership",
+    "OtpCode",
+    "Profile",
+    "ProfileSkill",
+    "ProfileStatus",
+    "Role",
+    "Skill",
+    "Sphere",
+    "Status",
+    "Story",
+    "User",
+    "metadata",
+)

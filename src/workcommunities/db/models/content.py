@@ -1,0 +1,85 @@
+"""Posts and events (one `content` table, as the unified feed reads them), their media and skills, participants,
+and company stories."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from uuid import UUID
+
+from sqlalchemy import CheckConstraint, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from workcommunities.db.models._base import DefaultBase, JsonList, UUIDv7AuditBase, fk, optional_fk, utcnow
+
+
+class ContentType(StrEnum):
+    post = "post"
+    event = "event"
+
+
+class Content(UUIDv7AuditBase):
+    __tablename__ = "content"
+    __table_args__ = (
+        CheckConstraint("type IN ('post', 'event')", name="type"),
+        CheckConstraint("type = 'post' OR event_date IS NOT NULL", name="event_date"),
+        # The unified feed: newest first, id as tiebreak.
+        Index("ix_content_feed", "created_at", "id"),
+        # A community's posts, and the followed-communities feeds.
+        Index("ix_content_community", "community_id", "type", "created_at", "id"),
+        # Upcoming events.
+        Index("ix_content_events", "type", "event_date", "id"),
+    )
+
+    community_id: Mapped[UUID] = fk("community.id", "CASCADE")
+    type: Mapped[str] = mapped_column(String(8))
+    title: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str | None] = mapped_column(Text)
+    tags: Mapped[list[str]] = mapped_column(JsonList, default=list)
+    cost: Mapped[int | None]
+    participant_payout: Mapped[int | None]
+    # Event-only columns.
+    event_date: Mapped[datetime | None]
+    city: Mapped[str | None] = mapped_column(String(200))
+    location: Mapped[str | None] = mapped_column(String(500))
+    description: Mapped[str | None] = mapped_column(Text)
+    registration: Mapped[str | None] = mapped_column(String(500))
+    format: Mapped[str | None] = mapped_column(String(100))
+    media_id: Mapped[UUID | None] = optional_fk("media.id")
+
+
+class ContentMedia(DefaultBase):
+    __tablename__ = "content_media"
+    __table_args__ = (Index("ix_content_media_order", "content_id", "position"),)
+
+    content_id: Mapped[UUID] = fk("content.id", "CASCADE", primary_key=True)
+    media_id: Mapped[UUID] = fk("media.id", "CASCADE", primary_key=True, index=True)
+    position: Mapped[int]
+
+
+class ContentSkill(DefaultBase):
+    __tablename__ = "content_skill"
+    __table_args__ = (Index("ix_content_skill_order", "content_id", "position"),)
+
+    content_id: Mapped[UUID] = fk("content.id", "CASCADE", primary_key=True)
+    skill_id: Mapped[UUID] = fk("skill.id", "CASCADE", primary_key=True, index=True)
+    position: Mapped[int]
+
+
+class EventParticipant(DefaultBase):
+    __tablename__ = "event_participant"
+    __table_args__ = (Index("ix_event_participant_content", "content_id"),)
+
+    user_id: Mapped[UUID] = fk("user_account.id", "CASCADE", primary_key=True)
+    content_id: Mapped[UUID] = fk("content.id", "CASCADE", primary_key=True)
+    joined_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Story(UUIDv7AuditBase):
+    __tablename__ = "story"
+    __table_args__ = (Index("ix_story_company", "company_id", "created_at", "id"),)
+
+    company_id: Mapped[UUID] = fk("company.id", "CASCADE")
+    title: Mapped[str] = mapped_column(String(300))
+    media_id: Mapped[UUID | None] = optional_fk("media.id")
+    expires_at: Mapped[datetime] = mapped_column(index=True)

@@ -1,0 +1,95 @@
+"""Reading reference data, resolving skills in batches, and seeding the reference rows."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from uuid import UUID
+
+from sqlalchemy import Row, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from workcommunities.db.models import Skill, Sphere, Status
+from workcommunities.domain.reference.schemas import SkillOut, SphereOut, StatusOut
+
+FIXTURE = Path(__file__).resolve().parents[2] / "db" / "fixtures" / "reference.json"
+
+_SKILL_COLUMNS = (
+    Skill.id,
+    Skill.title,
+    Skill.sphere_id,
+    Sphere.title.label("sphere_title"),
+    Sphere.background_color,
+    Sphere.text_color,
+)
+
+
+def _sphere_out(sphere: Sphere) -> SphereOut:
+    return SphereOut(
+        id=sphere.id.hex, title=sphere.title, background_color=sphere.background_color, text_color=sphere.text_color
+    )
+
+
+class ReferenceService:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def spheres(self) -> list[SphereOut]:
+        rows = await self.session.scalars(select(Sphere).order_by(Sphere.position, Sphere.title, Sphere.id))
+        return [_sphere_out(sphere) for sphere in rows]
+
+    async def statuses(self) -> list[StatusOut]:
+        rows = await self.session.scalars(select(Status).order_by(Status.position, Status.title, Status.id))
+        return [StatusOut(id=status.id.hex, title=status.title) for status in rows]
+
+    async def skills(self, sphere_id: UUID | None = None) -> list[SkillOut]:
+        query = (
+            select(*_SKILL_COLUMNS)
+            .join(Sphere, Sphere.id == Skill.sphere_id)
+            .order_by(Sphere.position, Sphere.title, Skill.position, Skill.title, Skill.id)
+        )
+        if sphere_id is not None:
+            query = query.where(Skill.sphere_id == sphere_id)
+        return [_skill_out(row) for row in await self.session.execute(query)]
+
+    async def skills_by_id(self, ids: Iterable[UUID]) -> dict[UUID, SkillOut]:
+        """The given skills in one statement, keyed by id (unknown ids are absent)."""
+        wanted = set(ids)
+        if not wanted:
+            return {}
+        query = select(*_SKILL_COLUMNS).join(Sphere, Sphere.id == Skill.sphere_id).where(Skill.id.in_(wanted))
+        return {row.id: _skill_out(row) for row in await self.session.execute(query)}
+
+
+def _skill_out(row: Row[UUID, str, UUID, str, str, str]) -> SkillOut:
+    sphere = SphereOut(
+        id=row.sphere_id.hex, title=row.sphere_title, background_color=row.background_color, text_color=row.text_color
+    )
+    return SkillOut(id=row.id.hex, title=row.title, sphere_id=sphere.id, sphere=sphere)
+
+
+async def seed_reference(session: AsyncSession, fixture: Path = FIXTURE) -> None:
+    """Insert or update the reference rows of the fixture, keyed by title; running it twice changes nothing."""
+    data = json.loads(fixture.read_text())  # noqa: ASYNC240 - a small file, read once per seed run
+    statuses = {s.title: s for s in await session.scalars(select(Status))}
+    for position, title in enumerate(data["statuses"]):
+        status = statuses.get(title) or Status(title=title)
+        status.position = position
+        session.add(status)
+    spheres = {s.title: s for s in await session.scalars(select(Sphere))}
+    skills = {(s.sphere_id, s.title): s for s in await session.scalars(select(Skill))}
+    for position, item in enumerate(data["spheres"]):
+        sphere = spheres.get(item["title"]) or Sphere(title=item["title"])
+        sphere.background_color, sphere.text_color, sphere.position = (
+            item["background_color"],
+            item["text_color"],
+            position,
+        )
+        session.add(sphere)
+        await session.flush()
+        for skill_position, title in enumerate(item["skills"]):
+            skill = skills.get((sphere.id, title)) or Skill(sphere_id=sphere.id, title=title)
+            skill.position = skill_position
+            session.add(skill)
+    await session.flush()

@@ -1,0 +1,157 @@
+"""Domain errors raised by services, and the handlers that turn every error into the contract's JSON body."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import msgspec
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.openapi import ResponseSpec
+from litestar.status_codes import (
+    HTTP_400_BAD_REQUEST,
+    HTTP_403_FORBIDDEN,
+    HTTP_404_NOT_FOUND,
+    HTTP_409_CONFLICT,
+    HTTP_422_UNPROCESSABLE_ENTITY,
+    HTTP_429_TOO_MANY_REQUESTS,
+    HTTP_500_INTERNAL_SERVER_ERROR,
+    HTTP_503_SERVICE_UNAVAILABLE,
+)
+
+logger = logging.getLogger("workcommunities")
+
+
+class DomainError(Exception):
+    status_code: int = HTTP_400_BAD_REQUEST
+    default_detail: str = "Bad request"
+
+    def __init__(self, detail: str | None = None, *, headers: dict[str, str] | None = None) -> None:
+        self.detail = detail or self.default_detail
+        self.headers = headers or {}
+        super().__init__(self.detail)
+
+
+class BadRequest(DomainError):
+    pass
+
+
+class NotFound(DomainError):
+    status_code = HTTP_404_NOT_FOUND
+    default_detail = "Not found"
+
+
+class Forbidden(DomainError):
+    status_code = HTTP_403_FORBIDDEN
+    default_detail = "Not allowed"
+
+
+class Conflict(DomainError):
+    status_code = HTTP_409_CONFLICT
+
+
+class TooManyRequests(DomainError):
+    status_code = HTTP_429_TOO_MANY_REQUESTS
+    default_detail = "Too many requests"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(headers={"Retry-After": str(max(1, retry_after))})
+
+
+class Unavailable(DomainError):
+    status_code = HTTP_503_SERVICE_UNAVAILABLE
+
+
+def _json(status: int, detail: Any, headers: dict[str, str] | None = None) -> Response[Any]:
+    return Response({"detail": detail}, status_code=status, headers=headers, media_type=MediaType.JSON)
+
+
+def domain_error_handler(_: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
+    return _json(exc.status_code, exc.detail, exc.headers)
+
+
+def _loc(item: dict[str, Any]) -> list[str | int]:
+    """msgspec paths like `$.media_uids[1]` as FastAPI-style locations: ["body", "media_uids", 1]."""
+    source = item.get("source") or "body"
+    key = str(item.get("key") or "")
+    parts: list[str | int] = [source]
+    for token in key.removeprefix("$").replace("[", ".").replace("]", "").split("."):
+        if token:
+            parts.append(int(token) if token.isdigit() else token)
+    return parts
+
+
+def validation_error_handler(_: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
+    """422 with a list of errors, the shape the old service's clients know."""
+    extra = exc.extra if isinstance(exc.extra, list) else []
+    errors = [
+        {"type": "value_error", "loc": _loc(item), "msg": str(item.get("message", exc.detail)), "input": None}
+        for item in extra
+        if isinstance(item, dict)
+    ] or [{"type": "value_error", "loc": ["body"], "msg": exc.detail, "input": None}]
+    return _json(HTTP_422_UNPROCESSABLE_ENTITY, errors)
+
+
+def http_error_handler(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    headers = dict(exc.headers or {})
+    if exc.status_code == HTTP_429_TOO_MANY_REQUESTS:
+        headers.setdefault("Retry-After", headers.get("RateLimit-Reset", "60"))
+        return _json(exc.status_code, "Too many requests", headers)
+    if exc.status_code == HTTP_400_BAD_REQUEST:
+        # Litestar reports undecodable bodies as 400; the contract answers every bad body with 422.
+        return _json(HTTP_422_UNPROCESSABLE_ENTITY, [{"type": "json_invalid", "loc": ["body"], "msg": exc.detail}])
+    return _json(exc.status_code, exc.detail, headers)
+
+
+def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return _json(HTTP_500_INTERNAL_SERVER_ERROR, "Internal Server Error")
+
+
+exception_handlers: dict[type[Exception] | int, Any] = {
+    DomainError: domain_error_handler,
+    ValidationException: validation_error_handler,
+    HTTPException: http_error_handler,
+    HTTP_500_INTERNAL_SERVER_ERROR: internal_error_handler,
+    Exception: internal_error_handler,
+}
+
+
+# --- OpenAPI: the error shapes each route documents ------------------------------------------------------------------
+
+
+class ErrorOut(msgspec.Struct):
+    detail: str
+
+
+class ValidationItemOut(msgspec.Struct):
+    type: str
+    loc: list[str | int]
+    msg: str
+    input: Any = None
+
+
+class ValidationErrorOut(msgspec.Struct):
+    detail: list[ValidationItemOut]
+
+
+_DESCRIPTIONS = {
+    400: "Bad request (the detail says why)",
+    401: "Not authenticated, invalid token, or user not found",
+    403: "Forbidden for this role, or not the owner",
+    404: "Not found",
+    409: "Conflict with the current state",
+    413: "File too large",
+    415: "Unsupported media type",
+    429: "Too many requests (see Retry-After)",
+    503: "Unavailable",
+}
+
+
+def documented(*codes: int, validation: bool = True) -> dict[int, ResponseSpec]:
+    """Response specs for a route: the given error codes with `{"detail": str}`, and 422 for invalid input."""
+    specs = {code: ResponseSpec(ErrorOut, description=_DESCRIPTIONS[code], generate_examples=False) for code in codes}
+    if validation:
+        specs[422] = ResponseSpec(ValidationErrorOut, description="Invalid input", generate_examples=False)
+    return specs

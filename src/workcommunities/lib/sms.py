@@ -1,0 +1,48 @@
+"""Where login codes go: a log line in dev, an HTTP SMS gateway in production."""
+
+from __future__ import annotations
+
+import logging
+from typing import Protocol
+
+import httpx
+
+from workcommunities.lib.errors import Unavailable
+from workcommunities.settings import Settings
+
+logger = logging.getLogger("workcommunities.sms")
+
+
+class SmsSender(Protocol):
+    async def send(self, phone: str, text: str) -> None: ...
+
+
+class LogSmsSender:
+    """Development sender: writes the message to the log instead of sending it."""
+
+    async def send(self, phone: str, text: str) -> None:
+        logger.info("SMS to %s: %s", phone, text)
+
+
+class HttpSmsSender:
+    """POSTs `{"phone": …, "text": …}` as JSON to the gateway with a bearer token; any failure is a 503."""
+
+    def __init__(self, url: str, token: str, timeout: float = 10.0) -> None:
+        self._url = url
+        self._headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self._timeout = timeout
+
+    async def send(self, phone: str, text: str) -> None:
+        try:
+            async with httpx.AsyncClient(timeout=self._timeout) as client:
+                response = await client.post(self._url, json={"phone": phone, "text": text}, headers=self._headers)
+                response.raise_for_status()
+        except httpx.HTTPError as exc:
+            logger.error("SMS gateway failed for %s: %s", phone[:-4] + "****", exc)
+            raise Unavailable("Could not send the code") from exc
+
+
+def build_sms_sender(settings: Settings) -> SmsSender:
+    if settings.sms_gateway_url:
+        return HttpSmsSender(settings.sms_gateway_url, settings.sms_gateway_token)
+    return LogSmsSender()

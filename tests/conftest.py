@@ -1,0 +1,150 @@
+"""Test databases, apps and clients.
+
+PostgreSQL is found, not assumed: `WC_TEST_DATABASE_URL`, else the server on 127.0.0.1:5432, else a throwaway server
+from the `pgserver` package. Each test session makes its own database and drops it at the end. API tests run once on
+PostgreSQL and once on the embedded SQLite default (the `backend` parameter); tables are emptied between tests, and
+the reference data stays.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import socket
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from litestar import Litestar
+from sqlalchemy import make_url, text
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from tests.helpers import ADMIN_SIGNUP_TOKEN, Api, serve
+from workcommunities.app import create_app
+from workcommunities.db.models import metadata
+from workcommunities.domain.reference.services import seed_reference
+from workcommunities.settings import Settings, load_settings
+
+REFERENCE_TABLES = {"sphere", "skill", "status"}
+TEST_JWT_SECRET = "test-secret-" + "x" * 40
+
+
+def _port_open(host: str, port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex((host, port)) == 0
+
+
+@pytest.fixture(scope="session")
+def pg_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A URL of a PostgreSQL server where we may create databases (asyncpg driver)."""
+    if url := os.environ.get("WC_TEST_DATABASE_URL"):
+        yield url
+        return
+    if _port_open("127.0.0.1", 5432):
+        yield "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+        return
+    import pgserver
+
+    server = pgserver.get_server(tmp_path_factory.mktemp("pgdata"), cleanup_mode="stop")
+    uri = make_url(server.get_uri())
+    yield str(uri.set(drivername="postgresql+asyncpg"))
+    server.cleanup()
+
+
+async def _admin_execute(server_url: str, statement: str) -> None:
+    engine = create_async_engine(server_url, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text(statement))
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def make_pg_database(pg_server_url: str) -> Iterator[Any]:
+    """Creates empty PostgreSQL databases on the test server; all are dropped at the end of the session."""
+    created: list[str] = []
+
+    def make() -> str:
+        name = f"wc_test_{os.getpid()}_{secrets.token_hex(4)}"
+        asyncio.run(_admin_execute(pg_server_url, f'CREATE DATABASE "{name}"'))
+        created.append(name)
+        return make_url(pg_server_url).set(database=name).render_as_string(hide_password=False)
+
+    yield make
+    for name in created:
+        asyncio.run(_admin_execute(pg_server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def make_settings(tmp_path: Path, database_url: str, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "env": "dev",
+        "jwt_secret": TEST_JWT_SECRET,
+        "data_dir": str(tmp_path),
+        "database_url": database_url,
+        "auth_rate_limit_per_minute": 0,
+        "admin_signup_token": ADMIN_SIGNUP_TOKEN,
+        "log_level": "WARNING",
+    }
+    values.update(overrides)
+    return load_settings(environ={}, env_file=tmp_path / "no.env", **values)
+
+
+@pytest.fixture(scope="session", params=["postgresql", "sqlite"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture(scope="session")
+def database_url(backend: str, make_pg_database: Any, tmp_path_factory: pytest.TempPathFactory) -> str:
+    if backend == "postgresql":
+        return str(make_pg_database())
+    return f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('sqlite') / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+async def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Litestar]:
+    """The app on the session's database with the schema created from the models and the reference data seeded
+    (tests/integration/test_migrations.py proves the migrations build the same schema)."""
+    settings = make_settings(tmp_path_factory.mktemp("data"), database_url)
+    application = create_app(settings)
+    engine: AsyncEngine = application.state.db_config.get_engine()
+    async with engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+    async with application.state.db_config.get_session() as session:
+        await seed_reference(session)
+        await session.commit()
+    yield application
+    await engine.dispose()
+
+
+async def empty_tables(engine: AsyncEngine) -> None:
+    tables = [t for t in reversed(metadata.sorted_tables) if t.name not in REFERENCE_TABLES]
+    async with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            await conn.execute(text(f"TRUNCATE {', '.join(t.name for t in tables)} CASCADE"))
+        else:
+            for table in tables:
+                await conn.execute(table.delete())
+
+
+@pytest.fixture(scope="session")
+async def server(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
+    async with serve(app) as http_client:
+        yield http_client
+
+
+@pytest.fixture
+async def client(app: Litestar, server: httpx.AsyncClient) -> httpx.AsyncClient:
+    """An HTTP client of the session's server, on emptied tables."""
+    await empty_tables(app.state.db_config.get_engine())
+    return server
+
+
+@pytest.fixture
+def api(client: httpx.AsyncClient) -> Api:
+    return Api(client)

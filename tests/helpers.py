@@ -1,0 +1,77 @@
+"""Small helpers shared by the API tests: log in through the real endpoints and read tokens."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+import jwt
+import uvicorn
+from litestar import Litestar
+
+DEV_CODE = "11111"
+ADMIN_SIGNUP_TOKEN = "test-admin-signup-token-0123456789"
+_phones = itertools.count(1)
+
+
+def new_phone() -> str:
+    return f"+7999{next(_phones):07d}"
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def claims(token: str) -> dict[str, Any]:
+    return jwt.decode(token, options={"verify_signature": False})
+
+
+@asynccontextmanager
+async def serve(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
+    """Serve the app over real HTTP on a free loopback port, in this event loop, and yield a client for it."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    try:
+        while not server.started:
+            if task.done():
+                task.result()
+            await asyncio.sleep(0.01)
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+            yield client
+    finally:
+        server.should_exit = True
+        await task
+        sock.close()
+
+
+class Api:
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self.client = client
+
+    async def otp_login(self, phone: str, *, company: bool = False, code: str = DEV_CODE) -> str:
+        prefix = "/auth/company" if company else "/auth"
+        response = await self.client.post(f"{prefix}/otp/request", json={"phone": phone})
+        assert response.status_code == 204, response.text
+        response = await self.client.post(f"{prefix}/otp/verify", json={"phone": phone, "code": code})
+        assert response.status_code == 200, response.text
+        return str(response.json()["access_token"])
+
+    async def student(self, phone: str | None = None) -> str:
+        return await self.otp_login(phone or new_phone())
+
+    async def company(self, phone: str | None = None) -> str:
+        return await self.otp_login(phone or new_phone(), company=True)
+
+    async def admin(self, email: str = "admin@example.com", password: str = "admin-password") -> str:
+        body = {"email": email, "password": password, "signup_token": ADMIN_SIGNUP_TOKEN}
+        response = await self.client.post("/auth/admin/signup", json=body)
+        assert response.status_code == 200, response.text
+        return str(response.json()["access_token"])
