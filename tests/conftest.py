@@ -9,10 +9,13 @@ the reference data stays.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import secrets
 import socket
+import threading
 from collections.abc import AsyncIterator, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +32,7 @@ from workcommunities.domain.reference.services import seed_reference
 from workcommunities.settings import Settings, load_settings
 
 REFERENCE_TABLES = {"sphere", "skill", "status"}
-TEST_JWT_SECRET = "test-secret-" + "x" * 40
+TEST_JWT_SECRET = "test-secret-" + "x" * 60
 
 
 def _port_open(host: str, port: int) -> bool:
@@ -87,6 +90,9 @@ def make_settings(tmp_path: Path, database_url: str, **overrides: Any) -> Settin
         "data_dir": str(tmp_path),
         "database_url": database_url,
         "auth_rate_limit_per_minute": 0,
+        # Tests log the same phone in many times; the throttle tests set the real limits back.
+        "otp_resend_seconds": 0,
+        "otp_hourly_limit": 1000,
         "admin_signup_token": ADMIN_SIGNUP_TOKEN,
         "log_level": "WARNING",
     }
@@ -148,3 +154,40 @@ async def client(app: Litestar, server: httpx.AsyncClient) -> httpx.AsyncClient:
 @pytest.fixture
 def api(client: httpx.AsyncClient) -> Api:
     return Api(client)
+
+
+class SmsGateway:
+    """A real HTTP server on loopback that records what the service sends to the SMS gateway."""
+
+    def __init__(self) -> None:
+        self.messages: list[dict[str, Any]] = []
+        gateway = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", "0"))
+                body = json.loads(self.rfile.read(length))
+                gateway.messages.append(
+                    {"path": self.path, "authorization": self.headers["Authorization"], "body": body}
+                )
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/sms"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def sms_gateway() -> Iterator[SmsGateway]:
+    gateway = SmsGateway()
+    yield gateway
+    gateway.close()

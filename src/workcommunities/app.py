@@ -55,6 +55,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[SystemController, DocsController, _auth_router(settings), ReferenceController],
         plugins=[SQLAlchemyPlugin(config=db_config), GranianPlugin(), CLIPlugin()],
         exception_handlers=exception_handlers,
+        # Close pooled connections on shutdown, so a stopping worker leaves none behind on the database.
+        on_shutdown=[db_config.get_engine().dispose],
         stores={AUTH_RATE_LIMIT_STORE: _store(settings, AUTH_RATE_LIMIT_STORE)},
         state=State({"settings": settings, "db_config": db_config, "sms_sender": build_sms_sender(settings)}),
         cors_config=CORSConfig(allow_origins=list(settings.cors_origins)) if settings.cors_origins else None,
