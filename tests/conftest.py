@@ -14,7 +14,7 @@ import os
 import secrets
 import socket
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -68,7 +68,7 @@ async def _admin_execute(server_url: str, statement: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def make_pg_database(pg_server_url: str) -> Iterator[Any]:
+def make_pg_database(pg_server_url: str) -> Iterator[Callable[[], str]]:
     """Creates empty PostgreSQL databases on the test server; all are dropped at the end of the session."""
     created: list[str] = []
 
@@ -106,9 +106,9 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture(scope="session")
-def database_url(backend: str, make_pg_database: Any, tmp_path_factory: pytest.TempPathFactory) -> str:
+def database_url(backend: str, make_pg_database: Callable[[], str], tmp_path_factory: pytest.TempPathFactory) -> str:
     if backend == "postgresql":
-        return str(make_pg_database())
+        return make_pg_database()
     return f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('sqlite') / 'test.sqlite3'}"
 
 

@@ -4,21 +4,22 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from uuid import UUID
 
 import httpx
 import jwt
 import pytest
 from litestar import Litestar
-from sqlalchemy import select, update
+from sqlalchemy import Executable, select, update
 
-from tests.conftest import TEST_JWT_SECRET, make_settings
+from tests.conftest import TEST_JWT_SECRET, SmsGateway, make_settings
 from tests.helpers import ADMIN_SIGNUP_TOKEN, DEV_CODE, Api, claims, new_phone, serve
 from workcommunities.app import create_app
 from workcommunities.db.models import Company, OtpCode, Profile, User
 
 
-async def _rows(app: Litestar, query):  # type: ignore[no-untyped-def]
+async def _rows(app: Litestar, query: Executable) -> list[Any]:
     async with app.state.db_config.get_session() as session:
         return list((await session.execute(query)).all())
 
@@ -221,7 +222,9 @@ async def test_per_ip_rate_limit_on_auth(tmp_path: Path, database_url: str) -> N
         assert (await client.get("/reference/statuses")).status_code == 200  # only /auth is limited
 
 
-async def test_random_codes_go_through_the_sms_gateway(tmp_path: Path, database_url: str, sms_gateway) -> None:  # type: ignore[no-untyped-def]
+async def test_random_codes_go_through_the_sms_gateway(
+    tmp_path: Path, database_url: str, sms_gateway: SmsGateway
+) -> None:
     settings = make_settings(
         tmp_path, database_url, env="prod", sms_gateway_url=sms_gateway.url, sms_gateway_token="gateway-token"
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -34,9 +35,9 @@ def cli(database_url: str, data_dir: Path, *args: str) -> subprocess.CompletedPr
 
 
 @pytest.fixture(params=["postgresql", "sqlite"])
-def fresh_database(request: pytest.FixtureRequest, make_pg_database, tmp_path: Path) -> str:  # type: ignore[no-untyped-def]
+def fresh_database(request: pytest.FixtureRequest, make_pg_database: Callable[[], str], tmp_path: Path) -> str:
     if request.param == "postgresql":
-        return str(make_pg_database())
+        return make_pg_database()
     return f"sqlite+aiosqlite:///{tmp_path / 'migrated.sqlite3'}"
 
 
