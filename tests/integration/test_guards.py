@@ -76,6 +76,7 @@ async def guarded(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
         plugins=[SQLAlchemyPlugin(config=db_config)],
         exception_handlers=exception_handlers,
         state=State({"settings": settings, "db_config": db_config}),
+        on_shutdown=[db_config.get_engine().dispose],
     )
     async with serve(guard_app) as client:
         yield client
