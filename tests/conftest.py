@@ -22,12 +22,12 @@ from typing import Any
 import httpx
 import pytest
 from litestar import Litestar
-from sqlalchemy import make_url, text
+from sqlalchemy import event, make_url, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from tests.helpers import ADMIN_SIGNUP_TOKEN, Api, serve
 from workcommunities.app import create_app
-from workcommunities.db.models import metadata
+from workcommunities.db.models import Media, metadata
 from workcommunities.domain.reference.services import seed_reference
 from workcommunities.settings import Settings, load_settings
 
@@ -191,3 +191,45 @@ def sms_gateway() -> Iterator[SmsGateway]:
     gateway = SmsGateway()
     yield gateway
     gateway.close()
+
+
+class StatementCounter:
+    """Counts the SQL statements the app's engine runs inside `with counter:` (the server shares this process)."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine.sync_engine
+        self.statements: list[str] = []
+
+    def _record(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        self.statements.append(statement)
+
+    def __enter__(self) -> StatementCounter:
+        self.statements = []
+        event.listen(self.engine, "before_cursor_execute", self._record)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        event.remove(self.engine, "before_cursor_execute", self._record)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def statements(app: Litestar) -> StatementCounter:
+    return StatementCounter(app.state.db_config.get_engine())
+
+
+@pytest.fixture
+def create_media(app: Litestar) -> Callable[..., Any]:
+    """Insert a media row (no file) and return its wire id: for tests that only need a referenced media id."""
+
+    async def create(kind: str = "image", mime: str = "image/png", ext: str = "png") -> str:
+        async with app.state.db_config.get_session() as session:
+            media = Media(kind=kind, mime=mime, ext=ext, size=1, storage_key=secrets.token_hex(16), checksum="0" * 64)
+            session.add(media)
+            await session.commit()
+            return media.id.hex
+
+    return create

@@ -21,9 +21,17 @@ from litestar_granian import GranianPlugin
 from workcommunities import __version__
 from workcommunities.cli import CLIPlugin
 from workcommunities.db.engine import create_db_config
+from workcommunities.domain.admin.controllers import AdminController
 from workcommunities.domain.auth.controllers import AuthController
+from workcommunities.domain.communities.controllers import CommunityController
+from workcommunities.domain.companies.controllers import CompanyController
+from workcommunities.domain.content.controllers import ContentController
+from workcommunities.domain.events.controllers import EventController
+from workcommunities.domain.media.controllers import MediaController
+from workcommunities.domain.profiles.controllers import ProfileController
 from workcommunities.domain.reference.controllers import ReferenceController
 from workcommunities.domain.system.controllers import DocsController, SystemController
+from workcommunities.domain.users.controllers import UserController
 from workcommunities.lib.errors import exception_handlers
 from workcommunities.lib.sms import build_sms_sender
 from workcommunities.settings import Settings, load_settings
@@ -52,7 +60,20 @@ def create_app(settings: Settings | None = None) -> Litestar:
     db_config = create_db_config(settings)
     logging.getLogger("workcommunities").setLevel(settings.log_level)
     return Litestar(
-        route_handlers=[SystemController, DocsController, _auth_router(settings), ReferenceController],
+        route_handlers=[
+            SystemController,
+            DocsController,
+            _auth_router(settings),
+            ReferenceController,
+            MediaController,
+            ContentController,
+            EventController,
+            CompanyController,
+            CommunityController,
+            AdminController,
+            ProfileController,
+            UserController,
+        ],
         plugins=[SQLAlchemyPlugin(config=db_config), GranianPlugin(), CLIPlugin()],
         exception_handlers=exception_handlers,
         # Close pooled connections on shutdown, so a stopping worker leaves none behind on the database.

@@ -49,8 +49,15 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     sms_gateway_url: str = ""
     sms_gateway_token: str = ""
 
+    # Media storage: "local" (a folder, MEDIA_ROOT) or "s3" (any S3-compatible bucket).
+    media_storage: Literal["local", "s3"] = "local"
     media_root: str = ""
     max_upload_bytes: int = 10 * 1024 * 1024
+    s3_endpoint_url: str = ""
+    s3_bucket: str = ""
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str = ""
+    s3_secret_access_key: str = ""
     story_ttl_hours: int = 24
 
     redis_url: str = ""

@@ -7,15 +7,18 @@ from collections.abc import Iterable
 from pathlib import Path
 from uuid import UUID
 
-from sqlalchemy import Row, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from workcommunities.db import AnyRow
 from workcommunities.db.models import Skill, Sphere, Status
 from workcommunities.domain.reference.schemas import SkillOut, SphereOut, StatusOut
+from workcommunities.lib.errors import BadRequest
+from workcommunities.lib.schema import dedupe, parse_id
 
 FIXTURE = Path(__file__).resolve().parents[2] / "db" / "fixtures" / "reference.json"
 
-_SKILL_COLUMNS = (
+SKILL_COLUMNS = (
     Skill.id,
     Skill.title,
     Skill.sphere_id,
@@ -45,24 +48,24 @@ class ReferenceService:
 
     async def skills(self, sphere_id: UUID | None = None) -> list[SkillOut]:
         query = (
-            select(*_SKILL_COLUMNS)
+            select(*SKILL_COLUMNS)
             .join(Sphere, Sphere.id == Skill.sphere_id)
             .order_by(Sphere.position, Sphere.title, Skill.position, Skill.title, Skill.id)
         )
         if sphere_id is not None:
             query = query.where(Skill.sphere_id == sphere_id)
-        return [_skill_out(row) for row in await self.session.execute(query)]
+        return [skill_out(row) for row in await self.session.execute(query)]
 
     async def skills_by_id(self, ids: Iterable[UUID]) -> dict[UUID, SkillOut]:
         """The given skills in one statement, keyed by id (unknown ids are absent)."""
         wanted = set(ids)
         if not wanted:
             return {}
-        query = select(*_SKILL_COLUMNS).join(Sphere, Sphere.id == Skill.sphere_id).where(Skill.id.in_(wanted))
-        return {row.id: _skill_out(row) for row in await self.session.execute(query)}
+        query = select(*SKILL_COLUMNS).join(Sphere, Sphere.id == Skill.sphere_id).where(Skill.id.in_(wanted))
+        return {row.id: skill_out(row) for row in await self.session.execute(query)}
 
 
-def _skill_out(row: Row[UUID, str, UUID, str, str, str]) -> SkillOut:
+def skill_out(row: AnyRow) -> SkillOut:
     sphere = SphereOut(
         id=row.sphere_id.hex, title=row.sphere_title, background_color=row.background_color, text_color=row.text_color
     )
@@ -93,3 +96,16 @@ async def seed_reference(session: AsyncSession, fixture: Path = FIXTURE) -> None
             skill.position = skill_position
             session.add(skill)
     await session.flush()
+
+
+async def existing_skill_ids(session: AsyncSession, values: Iterable[str], field: str) -> list[UUID]:
+    """Body skill ids → UUIDs in the given order (trimmed, empties and duplicates dropped); unknown ids → 400
+    `Invalid <field>: a, b` and nothing changes."""
+    cleaned = dedupe(list(values))
+    parsed = {value: parse_id(value) for value in cleaned}
+    candidates = [skill_id for skill_id in parsed.values() if skill_id is not None]
+    found = set(await session.scalars(select(Skill.id).where(Skill.id.in_(candidates)))) if candidates else set()
+    invalid = [value for value, skill_id in parsed.items() if skill_id not in found]
+    if invalid:
+        raise BadRequest(f"Invalid {field}: {', '.join(invalid)}")
+    return [skill_id for skill_id in parsed.values() if skill_id is not None]

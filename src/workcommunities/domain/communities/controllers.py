@@ -1,0 +1,10 @@
+"""`/communities`."""
+
+from __future__ import annotations
+
+from litestar import Controller
+
+
+class CommunityController(Controller):
+    path = "/communities"
+    tags = ["communities"]

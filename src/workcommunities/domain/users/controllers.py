@@ -1,0 +1,10 @@
+"""`/users`."""
+
+from __future__ import annotations
+
+from litestar import Controller
+
+
+class UserController(Controller):
+    path = "/users"
+    tags = ["users"]
