@@ -23,7 +23,7 @@ from workcommunities.cli import CLIPlugin
 from workcommunities.db.engine import create_db_config
 from workcommunities.domain.admin.controllers import AdminController
 from workcommunities.domain.auth.controllers import AuthController
-from workcommunities.domain.communities.controllers import CommunityController
+from workcommunities.domain.communities.controllers import AdminCommunityController, CommunityController
 from workcommunities.domain.companies.controllers import CompanyController
 from workcommunities.domain.content.controllers import ContentController
 from workcommunities.domain.events.controllers import EventController
@@ -71,6 +71,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             CompanyController,
             CommunityController,
             AdminController,
+            AdminCommunityController,
             ProfileController,
             UserController,
         ],

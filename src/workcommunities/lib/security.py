@@ -26,6 +26,8 @@ from workcommunities.db.models import Company, Role, User
 from workcommunities.lib.schema import parse_id
 from workcommunities.settings import Settings
 
+# OpenAPI security requirement for routes behind a guard (the scheme is declared in app.py).
+BEARER: list[dict[str, list[str]]] = [{"BearerToken": []}]
 PASSWORD_MAX_BYTES = 72  # bcrypt ignores everything past 72 bytes; longer passwords are refused, not truncated
 
 

@@ -8,3 +8,8 @@ from litestar import Controller
 class CommunityController(Controller):
     path = "/communities"
     tags = ["communities"]
+
+
+class AdminCommunityController(Controller):
+    path = "/admin/communities"
+    tags = ["admin"]
