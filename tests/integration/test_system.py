@@ -96,6 +96,11 @@ async def test_docs_pages_and_valid_openapi(client: httpx.AsyncClient, tmp_path:
         for method, operation in item.items():
             assert operation.get("tags"), f"{method.upper()} {path} has no tag"
             assert operation.get("responses"), f"{method.upper()} {path} documents no response"
+            if "400" in operation["responses"]:  # our error shape, not the framework's validation body
+                schema = operation["responses"]["400"]["content"]["application/json"]["schema"]
+                assert schema == {"$ref": "#/components/schemas/ErrorOut"}, f"{method.upper()} {path}"
+            if "requestBody" in operation:
+                assert "422" in operation["responses"], f"{method.upper()} {path} does not document 422"
 
 
 async def test_contract_coverage_of_foundation(client: httpx.AsyncClient, tmp_path: Path) -> None:

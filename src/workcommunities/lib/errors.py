@@ -75,6 +75,8 @@ def _loc(item: dict[str, Any]) -> list[str | int]:
     """msgspec paths like `$.media_uids[1]` as FastAPI-style locations: ["body", "media_uids", 1]."""
     source = item.get("source") or "body"
     key = str(item.get("key") or "")
+    if key == "data":  # a whole-body check (__post_init__) is reported under the handler's parameter name
+        key = ""
     parts: list[str | int] = [source]
     for token in key.removeprefix("$").replace("[", ".").replace("]", "").split("."):
         if token:
