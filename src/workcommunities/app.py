@@ -29,6 +29,7 @@ from workcommunities.domain.companies.controllers import CompanyController
 from workcommunities.domain.content.controllers import ContentController
 from workcommunities.domain.events.controllers import EventController
 from workcommunities.domain.media.controllers import MediaController
+from workcommunities.domain.media.storage import build_storage
 from workcommunities.domain.profiles.controllers import ProfileController
 from workcommunities.domain.reference.controllers import ReferenceController
 from workcommunities.domain.system.controllers import DocsController, SystemController
@@ -82,7 +83,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
         # Close pooled connections on shutdown, so a stopping worker leaves none behind on the database.
         on_shutdown=[db_config.get_engine().dispose],
         stores={AUTH_RATE_LIMIT_STORE: _store(settings, AUTH_RATE_LIMIT_STORE)},
-        state=State({"settings": settings, "db_config": db_config, "sms_sender": build_sms_sender(settings)}),
+        state=State(
+            {
+                "settings": settings,
+                "db_config": db_config,
+                "sms_sender": build_sms_sender(settings),
+                # Built here so that a bad storage configuration stops the start, not the first upload.
+                "media_storage": build_storage(settings),
+            }
+        ),
         cors_config=CORSConfig(allow_origins=list(settings.cors_origins)) if settings.cors_origins else None,
         openapi_config=OpenAPIConfig(
             title="WorkCommunities API",

@@ -1,10 +1,101 @@
-"""`/media`."""
+"""`/media`: upload (any signed-in user) and anonymous download by id."""
 
 from __future__ import annotations
 
-from litestar import Controller
+from dataclasses import dataclass
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import State
+from litestar.di import NamedDependency, Provide
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import OpenAPIMediaType, Operation, RequestBody, Schema
+from litestar.openapi.spec.enums import OpenAPIFormat, OpenAPIType
+from litestar.params import FromPath
+from litestar.response import Stream
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from workcommunities.domain.media.schemas import MediaOut
+from workcommunities.domain.media.services import MediaService
+from workcommunities.domain.media.storage import MediaStorage
+from workcommunities.lib.errors import documented
+from workcommunities.lib.security import BEARER, require_user
+from workcommunities.settings import Settings
+
+
+def provide_media_storage(state: State) -> MediaStorage:
+    """The app's storage, built once by create_app from its settings."""
+    storage: MediaStorage = state.media_storage
+    return storage
+
+
+def provide_media_service(
+    db_session: NamedDependency[AsyncSession], media_storage: NamedDependency[MediaStorage], state: State
+) -> MediaService:
+    settings: Settings = state.settings
+    return MediaService(db_session, media_storage, settings.max_upload_bytes)
+
+
+@dataclass
+class MultipartUploadOperation(Operation):
+    """The upload reads its multipart body itself (streaming, with a limit from the settings), so the framework
+    sees no `data` parameter; this documents the body it expects."""
+
+    def __post_init__(self) -> None:
+        file_schema = Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)
+        form = Schema(type=OpenAPIType.OBJECT, properties={"file": file_schema}, required=["file"])
+        self.request_body = RequestBody(content={"multipart/form-data": OpenAPIMediaType(schema=form)}, required=True)
+
+
+_FILE_RESPONSES: dict[int, ResponseSpec] = {
+    200: ResponseSpec(
+        bytes,
+        description="The file's bytes (206 for a byte range, 304 when the ETag matches)",
+        media_type="application/octet-stream",
+        generate_examples=False,
+    ),
+    **documented(404, validation=False),
+}
 
 
 class MediaController(Controller):
     path = "/media"
     tags = ["media"]
+    dependencies = {
+        "media_storage": Provide(provide_media_storage, sync_to_thread=False),
+        "media": Provide(provide_media_service, sync_to_thread=False),
+    }
+
+    @post(
+        "/upload",
+        status_code=200,
+        guards=[require_user],
+        security=BEARER,
+        responses=documented(401, 413, 415),
+        operation_class=MultipartUploadOperation,
+        # The service enforces MAX_UPLOAD_BYTES on the bytes received, so the framework's fixed cap is lifted here.
+        request_max_body_size=None,
+        summary="Upload an image (JPEG, PNG, WebP, GIF) or a video (MP4, QuickTime) as multipart field `file`",
+    )
+    async def upload(self, request: Request[Any, Any, Any], media: NamedDependency[MediaService]) -> MediaOut:
+        return await media.upload(
+            request.stream(), request.headers.get("content-type", ""), request.headers.get("content-length", "")
+        )
+
+    @get(
+        "/{media_id:str}",
+        responses=_FILE_RESPONSES,
+        summary="Download a media file (anonymous; ETag, byte ranges, long cache)",
+    )
+    async def download(
+        self, media_id: FromPath[str], request: Request[Any, Any, Any], media: NamedDependency[MediaService]
+    ) -> Response[Any]:
+        result = await media.download(
+            media_id,
+            range_header=request.headers.get("range"),
+            if_none_match=request.headers.get("if-none-match"),
+            if_range=request.headers.get("if-range"),
+        )
+        if result.body is None:
+            return Response(content=b"", status_code=result.status_code, headers=result.headers)
+        return Stream(result.body, status_code=result.status_code, headers=result.headers, media_type=result.mime)

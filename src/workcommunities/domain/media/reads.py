@@ -44,8 +44,6 @@ async def existing_media_ids(session: AsyncSession, values: Iterable[str]) -> li
 
 
 async def existing_media_id(session: AsyncSession, value: str | None) -> UUID | None:
-    """A single optional media reference: None/"" clear it, an unknown id → 400."""
-    if not value:
-        return None
-    [media_id] = await existing_media_ids(session, [value])
-    return media_id
+    """A single optional media reference: None or blank clears it, an unknown id → 400."""
+    ids = await existing_media_ids(session, [value or ""])
+    return ids[0] if ids else None
