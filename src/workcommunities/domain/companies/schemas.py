@@ -1,0 +1,57 @@
+"""Company shapes and bodies. A company response never carries its phone, e-mail or a `tags` field: the skill-id tags
+come back resolved as `skills`."""
+
+from __future__ import annotations
+
+from msgspec import UNSET, UnsetType
+
+from workcommunities.domain.communities.schemas import CommunityOut
+from workcommunities.domain.media.schemas import MediaOut
+from workcommunities.domain.reference.schemas import SkillOut
+from workcommunities.lib.schema import Struct
+
+
+def _required_name(name: str | UnsetType) -> str | UnsetType:
+    """A given name is trimmed and must not be empty (absent stays absent; null is refused by the type)."""
+    if isinstance(name, UnsetType):
+        return name
+    if not (name := name.strip()):
+        raise ValueError("name must not be empty")
+    return name
+
+
+class CompanyOut(Struct):
+    id: str
+    name: str
+    description: str
+    logo_media_id: str
+    skills: list[SkillOut]
+
+
+class CompanyDetailOut(CompanyOut):
+    communities: list[CommunityOut]  # the company's communities that are not archived, by name
+    media: list[MediaOut]  # the gallery, in its order
+
+
+class CompanyUpdateIn(Struct):
+    """Every field is optional; an absent field is left alone. `null` clears `description` and `logo_media_id`
+    (`name` cannot be null); `null` for a list leaves it alone, `[]` empties it."""
+
+    name: str | UnsetType = UNSET
+    description: str | UnsetType | None = UNSET
+    logo_media_id: str | UnsetType | None = UNSET
+    tags: list[str] | UnsetType | None = UNSET  # skill ids, in order; replaces the company's skills
+    media_uids: list[str] | UnsetType | None = UNSET  # replaces the gallery, in order; duplicates dropped
+
+    def __post_init__(self) -> None:
+        self.name = _required_name(self.name)
+
+
+class CompanyCreateIn(Struct):
+    name: str
+    description: str | None = None
+    tags: list[str] | None = None  # skill ids, in order
+    logo_media_id: str | None = None  # an addition to the seed's body
+
+    def __post_init__(self) -> None:
+        self.name = str(_required_name(self.name))
