@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from workcommunities.lib.schema import Struct
+from datetime import datetime
+from typing import Annotated
+
+from msgspec import UNSET, Meta, UnsetType, field
+
+from workcommunities.lib.schema import Struct, as_utc
 
 
 class CommunityForUserOut(Struct):
@@ -20,3 +25,78 @@ class CommunityForUserOut(Struct):
 
 class CommunityOut(CommunityForUserOut):
     members_count: int = 0
+
+
+class CaseOut(Struct):
+    id: str
+    community_id: str
+    title: str
+    description: str
+    date: datetime
+    solutions_count: int
+
+
+class CommunityMemberOut(Struct):
+    """A member: `role` is the user's global role; `phone` is "" unless the viewer is that user or an admin."""
+
+    id: str
+    role: str
+    phone: str
+    full_name: str
+    avatar_media_id: str
+    created_at: datetime
+
+
+class CommunityDetailOut(CommunityOut):
+    """A community with its cases (newest date first) and its first 100 members (join order)."""
+
+    cases: list[CaseOut] = field(default_factory=list)
+    members: list[CommunityMemberOut] = field(default_factory=list)
+
+
+# --- request bodies -------------------------------------------------------------------------------------------------
+
+
+def _required_name(value: str) -> str:
+    name = value.strip()
+    if not name:
+        raise ValueError("name must not be empty")
+    return name
+
+
+class CommunityCreateIn(Struct):
+    name: str
+    # Ignored on `POST /communities` (the caller's company is used); honoured on `POST /admin/communities`.
+    company_id: str | None = None
+    tags: list[str] | None = None
+    description: str | None = None
+    telegram_url: str | None = None
+    logo_media_id: str | None = None
+
+    def __post_init__(self) -> None:
+        self.name = _required_name(self.name)
+
+
+class CommunityUpdateIn(Struct):
+    """Only the present fields change; `null` clears an optional field; `name: null` is invalid."""
+
+    name: str | UnsetType = UNSET  # `null` is a 422: the name is required
+    tags: list[str] | UnsetType | None = UNSET
+    description: str | UnsetType | None = UNSET
+    telegram_url: str | UnsetType | None = UNSET
+    logo_media_id: str | UnsetType | None = UNSET
+    is_archived: bool | UnsetType = UNSET
+
+    def __post_init__(self) -> None:
+        if isinstance(self.name, str):
+            self.name = _required_name(self.name)
+
+
+class CaseCreateIn(Struct):
+    title: str
+    date: datetime
+    description: str | None = None
+    solutions_count: Annotated[int, Meta(ge=0)] = 0
+
+    def __post_init__(self) -> None:
+        self.date = as_utc(self.date)
