@@ -35,7 +35,7 @@ REFERENCE_TABLES = {"sphere", "skill", "status"}
 TEST_JWT_SECRET = "test-secret-" + "x" * 60
 
 
-def _port_open(host: str, port: int) -> bool:
+def port_open(host: str, port: int) -> bool:
     with socket.socket() as sock:
         sock.settimeout(0.5)
         return sock.connect_ex((host, port)) == 0
@@ -47,7 +47,7 @@ def pg_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if url := os.environ.get("WC_TEST_DATABASE_URL"):
         yield url
         return
-    if _port_open("127.0.0.1", 5432):
+    if port_open("127.0.0.1", 5432):
         yield "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
         return
     import pgserver

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import httpx
 import jwt
@@ -13,9 +13,9 @@ import pytest
 from litestar import Litestar
 from sqlalchemy import Executable, select, update
 
-from tests.conftest import TEST_JWT_SECRET, SmsGateway, make_settings
+from tests.conftest import TEST_JWT_SECRET, SmsGateway, make_settings, port_open
 from tests.helpers import ADMIN_SIGNUP_TOKEN, DEV_CODE, Api, claims, new_phone, serve
-from workcommunities.app import create_app
+from workcommunities.app import AUTH_RATE_LIMIT_STORE, create_app
 from workcommunities.db.models import Company, OtpCode, Profile, User
 
 
@@ -251,3 +251,20 @@ async def test_gateway_failure_is_503_and_keeps_no_code(tmp_path: Path, database
         assert response.status_code == 503
         assert response.json() == {"detail": "Could not send the code"}
     assert await _rows(app, select(OtpCode.id).where(OtpCode.phone == phone)) == []
+
+
+@pytest.mark.skipif(not port_open("127.0.0.1", 6379), reason="no Redis server on 127.0.0.1:6379")
+async def test_rate_limit_is_shared_through_redis(tmp_path: Path, database_url: str) -> None:
+    """Two instances behind one load balancer count one client's requests together when REDIS_URL is set."""
+    settings = make_settings(
+        tmp_path, database_url, auth_rate_limit_per_minute=2, redis_url="redis://127.0.0.1:6379/15"
+    )
+    first, second = create_app(settings), create_app(settings)
+    body = {"email": f"{uuid4().hex}@example.com", "password": "whatever"}
+    async with serve(first) as one, serve(second) as two:
+        await first.stores.get(AUTH_RATE_LIMIT_STORE).delete_all()
+        assert (await one.post("/auth/admin/login", json=body)).status_code == 400
+        assert (await two.post("/auth/admin/login", json=body)).status_code == 400
+        assert (await one.post("/auth/admin/login", json=body)).status_code == 429
+        assert (await two.post("/auth/admin/login", json=body)).status_code == 429
+        await first.stores.get(AUTH_RATE_LIMIT_STORE).delete_all()
