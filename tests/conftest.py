@@ -54,7 +54,7 @@ def pg_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
     server = pgserver.get_server(tmp_path_factory.mktemp("pgdata"), cleanup_mode="stop")
     uri = make_url(server.get_uri())
-    yield str(uri.set(drivername="postgresql+asyncpg"))
+    yield uri.set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
     server.cleanup()
 
 

@@ -9,12 +9,17 @@ import msgspec
 from litestar.di import Provide
 from litestar.params import QueryParameter
 
+from workcommunities.db import AnySelect
+
 MAX_LIMIT = 100
 
 
 class Page(msgspec.Struct, frozen=True):
     offset: int = 0
     limit: int = 20
+
+    def apply(self, query: AnySelect) -> AnySelect:
+        return query.offset(self.offset).limit(self.limit)
 
 
 def page_provider(default_limit: int = 20) -> Provide:

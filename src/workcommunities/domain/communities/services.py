@@ -57,10 +57,6 @@ def _live(query: AnySelect) -> AnySelect:
     return query.where(Community.is_archived.is_(False))
 
 
-def _paged(query: AnySelect, page: Page) -> AnySelect:
-    return query.offset(page.offset).limit(page.limit)
-
-
 def case_out(row: AnyRow | Case) -> CaseOut:
     return CaseOut(
         id=row.id.hex,
@@ -92,7 +88,7 @@ class CommunityService:
     # --- lists ----------------------------------------------------------------------------------------------------
 
     async def public(self, page: Page) -> list[CommunityOut]:
-        return await list_communities(self.session, _paged(_live(communities_query()).order_by(*LIST_ORDER), page))
+        return await list_communities(self.session, page.apply(_live(communities_query()).order_by(*LIST_ORDER)))
 
     async def mine(self, principal: Principal, claimed_company: object, page: Page) -> list[CommunityOut]:
         """A company sees its own communities; anyone else the communities they are a member of."""
@@ -106,12 +102,12 @@ class CommunityService:
             query = query.join(Membership, Membership.community_id == Community.id).where(
                 Membership.user_id == principal.user_id
             )
-        return await list_communities(self.session, _paged(query, page))
+        return await list_communities(self.session, page.apply(query))
 
     async def joinable(self, user_id: UUID, page: Page) -> list[CommunityOut]:
         member = exists().where(Membership.community_id == Community.id, Membership.user_id == user_id)
         query = _live(communities_query()).where(~member).order_by(*LIST_ORDER)
-        return await list_communities(self.session, _paged(query, page))
+        return await list_communities(self.session, page.apply(query))
 
     async def by_company(self, company: str, page: Page) -> list[CommunityOut]:
         """An unknown or malformed company simply has no communities."""
@@ -119,7 +115,7 @@ class CommunityService:
         if company_id is None:
             return []
         query = _live(communities_query()).where(Community.company_id == company_id).order_by(*LIST_ORDER)
-        return await list_communities(self.session, _paged(query, page))
+        return await list_communities(self.session, page.apply(query))
 
     async def posts(self, community: str, page: Page) -> list[PostOut]:
         """The community's posts, newest first; archived communities still serve them, unknown ones have none."""
@@ -131,7 +127,7 @@ class CommunityService:
             .where(Content.community_id == community_id, Content.type == ContentType.post)
             .order_by(*NEWEST_FIRST)
         )
-        return await ContentReader(self.session).posts(_paged(query, page))
+        return await ContentReader(self.session).posts(page.apply(query))
 
     # --- one community --------------------------------------------------------------------------------------------
 
@@ -297,7 +293,7 @@ class CommunityService:
             .where(Membership.community_id == community_id)
             .order_by(*MEMBER_ORDER)
         )
-        return _paged(query, page)
+        return page.apply(query)
 
 
 def _own_company(principal: Principal) -> UUID:

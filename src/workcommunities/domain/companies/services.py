@@ -3,7 +3,6 @@ of statements, creating and patching them (ids validated before anything is writ
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from uuid import UUID
 
@@ -20,15 +19,13 @@ from workcommunities.db.models import (
     CompanyMedia,
     CompanySkill,
     Media,
-    Skill,
-    Sphere,
 )
 from workcommunities.domain.communities.reads import LIST_ORDER, communities_query, list_communities
 from workcommunities.domain.companies.schemas import CompanyCreateIn, CompanyDetailOut, CompanyOut, CompanyUpdateIn
 from workcommunities.domain.media.reads import MEDIA_COLUMNS, existing_media_id, existing_media_ids, media_out
 from workcommunities.domain.media.schemas import MediaOut
 from workcommunities.domain.reference.schemas import SkillOut
-from workcommunities.domain.reference.services import SKILL_COLUMNS, existing_skill_ids, skill_out
+from workcommunities.domain.reference.services import existing_skill_ids, ordered_skills
 from workcommunities.lib.errors import Conflict, NotFound
 from workcommunities.lib.pagination import Page
 from workcommunities.lib.schema import hex_id
@@ -49,8 +46,7 @@ class CompanyService:
 
     async def listing(self, page: Page) -> list[CompanyOut]:
         """Every company by name: two statements per page."""
-        query = select(*COMPANY_COLUMNS).order_by(*NAME_ORDER).offset(page.offset).limit(page.limit)
-        return await self._companies(query)
+        return await self._companies(page.apply(select(*COMPANY_COLUMNS).order_by(*NAME_ORDER)))
 
     async def followed(self, user_id: UUID, page: Page) -> list[CompanyOut]:
         """The companies the user follows, by name: two statements per page."""
@@ -59,10 +55,8 @@ class CompanyService:
             .join(CompanyFollow, CompanyFollow.company_id == Company.id)
             .where(CompanyFollow.user_id == user_id)
             .order_by(*NAME_ORDER)
-            .offset(page.offset)
-            .limit(page.limit)
         )
-        return await self._companies(query)
+        return await self._companies(page.apply(query))
 
     async def get(self, company_id: UUID) -> CompanyOut:
         companies = await self._companies(select(*COMPANY_COLUMNS).where(Company.id == company_id))
@@ -96,19 +90,7 @@ class CompanyService:
         return [_company_out(row, skills.get(row.id, [])) for row in rows]
 
     async def _skills(self, company_ids: Sequence[UUID]) -> dict[UUID, list[SkillOut]]:
-        if not company_ids:
-            return {}
-        query = (
-            select(CompanySkill.company_id, *SKILL_COLUMNS)
-            .join(Skill, Skill.id == CompanySkill.skill_id)
-            .join(Sphere, Sphere.id == Skill.sphere_id)
-            .where(CompanySkill.company_id.in_(company_ids))
-            .order_by(CompanySkill.company_id, CompanySkill.position)
-        )
-        result: dict[UUID, list[SkillOut]] = defaultdict(list)
-        for row in await self.session.execute(query):
-            result[row.company_id].append(skill_out(row))
-        return result
+        return await ordered_skills(self.session, CompanySkill.company_id, company_ids)
 
     async def _gallery(self, company_id: UUID) -> list[MediaOut]:
         query = (

@@ -22,15 +22,13 @@ from workcommunities.db.models import (
     ContentSkill,
     EventParticipant,
     Media,
-    Skill,
-    Sphere,
 )
 from workcommunities.domain.content.schemas import ContentItemOut, PostOut
 from workcommunities.domain.events.schemas import EventOut
 from workcommunities.domain.media.reads import MEDIA_COLUMNS, media_out
 from workcommunities.domain.media.schemas import MediaOut
 from workcommunities.domain.reference.schemas import SkillOut
-from workcommunities.domain.reference.services import SKILL_COLUMNS, skill_out
+from workcommunities.domain.reference.services import ordered_skills
 from workcommunities.lib.schema import hex_id
 
 CONTENT_COLUMNS = (
@@ -171,14 +169,4 @@ class ContentReader:
         return result
 
     async def _skills(self, ids: list[UUID]) -> dict[UUID, list[SkillOut]]:
-        query = (
-            select(ContentSkill.content_id, *SKILL_COLUMNS)
-            .join(Skill, Skill.id == ContentSkill.skill_id)
-            .join(Sphere, Sphere.id == Skill.sphere_id)
-            .where(ContentSkill.content_id.in_(ids))
-            .order_by(ContentSkill.content_id, ContentSkill.position)
-        )
-        result: dict[UUID, list[SkillOut]] = defaultdict(list)
-        for row in await self.session.execute(query):
-            result[row.content_id].append(skill_out(row))
-        return result
+        return await ordered_skills(self.session, ContentSkill.content_id, ids)

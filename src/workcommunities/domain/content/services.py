@@ -77,10 +77,6 @@ def _story_out(row: AnyRow) -> StoryOut:
     )
 
 
-def _paged(query: AnySelect, page: Page) -> AnySelect:
-    return query.offset(page.offset).limit(page.limit)
-
-
 class ContentService:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -91,7 +87,7 @@ class ContentService:
     async def feed(self, page: Page) -> list[ContentItemOut]:
         """Posts and events of communities that are not archived, newest first."""
         query = live_communities(content_query()).order_by(*NEWEST_FIRST)
-        return await self.reader.items(_paged(query, page))
+        return await self.reader.items(page.apply(query))
 
     async def item(self, raw_id: str) -> ContentItemOut:
         """A post or an event by id; an archived community still serves it."""
@@ -114,7 +110,7 @@ class ContentService:
             .where(Membership.user_id == user_id, Content.type == ContentType.post)
             .order_by(*NEWEST_FIRST)
         )
-        return await self.reader.posts(_paged(query, page))
+        return await self.reader.posts(page.apply(query))
 
     async def member_posts_of(self, raw_user_id: str, page: Page) -> list[PostOut]:
         """The public variant: an unknown or malformed user id is simply an empty feed."""
@@ -216,7 +212,7 @@ class ContentService:
             .where(CompanyFollow.user_id == user_id)
             .order_by(Story.created_at.desc(), Story.id.desc())
         )
-        return [_story_out(row) for row in await self.session.execute(_paged(query, page))]
+        return [_story_out(row) for row in await self.session.execute(page.apply(query))]
 
     @staticmethod
     def _stories() -> AnySelect:

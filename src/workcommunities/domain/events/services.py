@@ -42,7 +42,7 @@ class EventService:
         if user_id is not None:
             joined = select(EventParticipant.content_id).where(EventParticipant.user_id == user_id)
             query = query.where(Content.id.in_(joined))
-        return await self.reader.events(query.order_by(*SOONEST_FIRST).offset(page.offset).limit(page.limit))
+        return await self.reader.events(page.apply(query.order_by(*SOONEST_FIRST)))
 
     async def get(self, event_id: UUID) -> EventOut:
         events = await self.reader.events(events_query().where(Content.id == event_id))

@@ -9,7 +9,6 @@ The readers below are shared with `/users/{id}`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import UTC, datetime
 from uuid import UUID
 
@@ -27,8 +26,6 @@ from workcommunities.db.models import (
     Profile,
     ProfileSkill,
     ProfileStatus,
-    Skill,
-    Sphere,
     Status,
     User,
 )
@@ -39,9 +36,9 @@ from workcommunities.domain.events.schemas import EventOut
 from workcommunities.domain.media.reads import existing_media_id
 from workcommunities.domain.profiles.schemas import ProfileOut, ProfileUpdateIn
 from workcommunities.domain.reference.schemas import SkillOut, StatusOut
-from workcommunities.domain.reference.services import SKILL_COLUMNS, existing_skill_ids, skill_out
-from workcommunities.lib.errors import BadRequest, NotFound
-from workcommunities.lib.schema import dedupe, hex_id, parse_id
+from workcommunities.domain.reference.services import existing_ids, existing_skill_ids, ordered_skills
+from workcommunities.lib.errors import NotFound
+from workcommunities.lib.schema import hex_id
 
 JOINED_EVENTS_LIMIT = 50
 PROFILE_COLUMNS = (Profile.id, Profile.full_name, Profile.portfolio_url, Profile.description)
@@ -55,15 +52,7 @@ async def profile_skills(session: AsyncSession, profile_id: UUID | None) -> list
     """The profile's skills in saved order, in the one skill shape (with sphere_id and sphere)."""
     if profile_id is None:
         return []
-    query = (
-        select(*SKILL_COLUMNS)
-        .select_from(ProfileSkill)
-        .join(Skill, Skill.id == ProfileSkill.skill_id)
-        .join(Sphere, Sphere.id == Skill.sphere_id)
-        .where(ProfileSkill.profile_id == profile_id)
-        .order_by(ProfileSkill.position, Skill.id)
-    )
-    return [skill_out(row) for row in await session.execute(query)]
+    return (await ordered_skills(session, ProfileSkill.profile_id, [profile_id])).get(profile_id, [])
 
 
 async def profile_statuses(session: AsyncSession, profile_id: UUID | None) -> list[StatusOut]:
@@ -109,19 +98,6 @@ async def joined_events(session: AsyncSession, user_id: UUID) -> list[EventOut]:
     return await ContentReader(session).events(query)
 
 
-async def existing_status_ids(session: AsyncSession, values: Iterable[str], field: str) -> list[UUID]:
-    """Body status ids → UUIDs in the given order (trimmed, empties and duplicates dropped); unknown ids → 400
-    `Invalid <field>: a, b` (the status twin of reference.services.existing_skill_ids)."""
-    cleaned = dedupe(list(values))
-    parsed = {value: parse_id(value) for value in cleaned}
-    candidates = [status_id for status_id in parsed.values() if status_id is not None]
-    found = set(await session.scalars(select(Status.id).where(Status.id.in_(candidates)))) if candidates else set()
-    invalid = [value for value, status_id in parsed.items() if status_id not in found]
-    if invalid:
-        raise BadRequest(f"Invalid {field}: {', '.join(invalid)}")
-    return [status_id for status_id in parsed.values() if status_id is not None]
-
-
 # --- the service -----------------------------------------------------------------------------------------------------
 
 
@@ -158,7 +134,7 @@ class ProfileService:
             skill_ids = await existing_skill_ids(self.session, data.skill_uids, "skill_uids")
         status_ids = None
         if data.status_uids is not UNSET and data.status_uids is not None:
-            status_ids = await existing_status_ids(self.session, data.status_uids, "status_uids")
+            status_ids = await existing_ids(self.session, Status.id, data.status_uids, "status_uids")
         avatar: UUID | UnsetType | None = UNSET
         if data.avatar_media_id is not UNSET:
             avatar = await existing_media_id(self.session, data.avatar_media_id)

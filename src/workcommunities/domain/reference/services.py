@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Collection, Iterable
 from pathlib import Path
 from uuid import UUID
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from workcommunities.db import AnyRow
 from workcommunities.db.models import Skill, Sphere, Status
@@ -98,14 +100,41 @@ async def seed_reference(session: AsyncSession, fixture: Path = FIXTURE) -> None
     await session.flush()
 
 
-async def existing_skill_ids(session: AsyncSession, values: Iterable[str], field: str) -> list[UUID]:
-    """Body skill ids → UUIDs in the given order (trimmed, empties and duplicates dropped); unknown ids → 400
-    `Invalid <field>: a, b` and nothing changes."""
-    cleaned = dedupe(list(values))
-    parsed = {value: parse_id(value) for value in cleaned}
-    candidates = [skill_id for skill_id in parsed.values() if skill_id is not None]
-    found = set(await session.scalars(select(Skill.id).where(Skill.id.in_(candidates)))) if candidates else set()
-    invalid = [value for value, skill_id in parsed.items() if skill_id not in found]
+async def ordered_skills(
+    session: AsyncSession, owner: InstrumentedAttribute[UUID], owner_ids: Collection[UUID]
+) -> dict[UUID, list[SkillOut]]:
+    """The skills of many owners in one statement, each list in its saved order. `owner` is the owner column of an
+    ordered link table with `skill_id` and `position` (ContentSkill.content_id, CompanySkill.company_id, …)."""
+    if not owner_ids:
+        return {}
+    link = owner.class_
+    query = (
+        select(owner.label("owner_id"), *SKILL_COLUMNS)
+        .select_from(link)
+        .join(Skill, Skill.id == link.skill_id)
+        .join(Sphere, Sphere.id == Skill.sphere_id)
+        .where(owner.in_(owner_ids))
+        .order_by(owner, link.position)
+    )
+    result: dict[UUID, list[SkillOut]] = defaultdict(list)
+    for row in await session.execute(query):
+        result[row.owner_id].append(skill_out(row))
+    return result
+
+
+async def existing_ids(
+    session: AsyncSession, column: InstrumentedAttribute[UUID], values: Iterable[str], field: str
+) -> list[UUID]:
+    """Body ids of a reference table (`Skill.id`, `Status.id`) → UUIDs in the given order (trimmed, empties and
+    duplicates dropped); unknown ids → 400 `Invalid <field>: a, b`, checked before anything is written."""
+    parsed = {value: parse_id(value) for value in dedupe(list(values))}
+    candidates = [value for value in parsed.values() if value is not None]
+    found = set(await session.scalars(select(column).where(column.in_(candidates)))) if candidates else set()
+    invalid = [value for value, parsed_id in parsed.items() if parsed_id not in found]
     if invalid:
         raise BadRequest(f"Invalid {field}: {', '.join(invalid)}")
-    return [skill_id for skill_id in parsed.values() if skill_id is not None]
+    return [value for value in parsed.values() if value is not None]
+
+
+async def existing_skill_ids(session: AsyncSession, values: Iterable[str], field: str) -> list[UUID]:
+    return await existing_ids(session, Skill.id, values, field)

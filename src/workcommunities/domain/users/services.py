@@ -30,11 +30,8 @@ class UserService:
 
     async def list(self, page: Page) -> list[UserOut]:
         """Every user, newest first, one statement per page (admins only; the guard says so)."""
-        query = (
-            select(User.id, User.role, User.phone, User.email, User.avatar_media_id, User.created_at)
-            .order_by(*NEWEST_FIRST)
-            .offset(page.offset)
-            .limit(page.limit)
+        query = select(User.id, User.role, User.phone, User.email, User.avatar_media_id, User.created_at).order_by(
+            *NEWEST_FIRST
         )
         return [
             UserOut(
@@ -45,7 +42,7 @@ class UserService:
                 avatar_media_id=hex_id(row.avatar_media_id),
                 created_at=row.created_at,
             )
-            for row in await self.session.execute(query)
+            for row in await self.session.execute(page.apply(query))
         ]
 
     async def detail(self, user_id: UUID, viewer: Principal | None) -> UserDetailOut:
