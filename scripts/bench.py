@@ -124,6 +124,11 @@ async def fill(database_url: str, posts: int) -> None:
         await conn.execute(insert(Content), rows)
         await conn.execute(insert(ContentMedia), links)
         await conn.execute(insert(ContentSkill), skill_links)
+    async with engine.connect() as conn:
+        # A live database has planner statistics; a freshly filled one gets them now.
+        await conn.execution_options(isolation_level="AUTOCOMMIT")
+        if engine.dialect.name == "postgresql":
+            await conn.execute(text("ANALYZE"))
     await engine.dispose()
 
 
@@ -135,8 +140,8 @@ def run_wrk(url: str, duration: int, connections: int) -> tuple[float, str]:
         check=True,
     ).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    p50 = re.search(r"50%\s+(\S+)", out)
-    p99 = re.search(r"99%\s+(\S+)", out)
+    p50 = re.search(r"^\s+50%\s+(\S+)", out, re.MULTILINE)
+    p99 = re.search(r"^\s+99%\s+(\S+)", out, re.MULTILINE)
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     detail = f"p50 {p50.group(1) if p50 else '?'}, p99 {p99.group(1) if p99 else '?'}"
     if errors:

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from workcommunities.db import AnyRow, AnySelect
+from workcommunities.db import AnyRow, AnySelect, fetch_rows
 from workcommunities.db.models import Community, Membership
 from workcommunities.domain.communities.schemas import CommunityForUserOut, CommunityOut
 from workcommunities.lib.schema import hex_id
@@ -58,4 +58,4 @@ def community_for_user_out(row: AnyRow) -> CommunityForUserOut:
 
 
 async def list_communities(session: AsyncSession, query: AnySelect) -> list[CommunityOut]:
-    return [community_out(row) for row in await session.execute(query)]
+    return [community_out(row) for row in await fetch_rows(session, query)]

@@ -11,10 +11,10 @@ from collections import defaultdict
 from collections.abc import Sequence
 from uuid import UUID
 
-from sqlalchemy import func, literal, select, union_all
+from sqlalchemy import BindParameter, bindparam, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from workcommunities.db import AnyRow, AnySelect
+from workcommunities.db import AnyRow, AnySelect, fetch_rows
 from workcommunities.db.models import (
     Community,
     Content,
@@ -72,12 +72,32 @@ def live_communities(query: AnySelect) -> AnySelect:
     return query.join(Community, Community.id == Content.community_id).where(Community.is_archived.is_(False))
 
 
+def _page_media() -> AnySelect:
+    """Every media item of a page of content ids (`ids`), built once: attached ones and an event's legacy one."""
+    ids: BindParameter[list[UUID]] = bindparam("ids", expanding=True)
+    attached = (
+        select(ContentMedia.content_id, ContentMedia.position, *MEDIA_COLUMNS)
+        .join(Media, Media.id == ContentMedia.media_id)
+        .where(ContentMedia.content_id.in_(ids))
+    )
+    legacy = (
+        select(Content.id.label("content_id"), literal(-1).label("position"), *MEDIA_COLUMNS)
+        .join(Media, Media.id == Content.media_id)
+        .where(Content.id.in_(ids))
+    )
+    both = union_all(attached, legacy).subquery()
+    return select(both).order_by(both.c.content_id, both.c.position)
+
+
+_PAGE_MEDIA = _page_media()
+
+
 class ContentReader:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
     async def items(self, query: AnySelect) -> list[ContentItemOut]:
-        rows = list(await self.session.execute(query))
+        rows = await fetch_rows(self.session, query)
         media, skills = await self._relations(rows)
         return [
             ContentItemOut(
@@ -97,7 +117,7 @@ class ContentReader:
         ]
 
     async def posts(self, query: AnySelect) -> list[PostOut]:
-        rows = list(await self.session.execute(query))
+        rows = await fetch_rows(self.session, query)
         media, skills = await self._relations(rows)
         return [
             PostOut(
@@ -116,7 +136,7 @@ class ContentReader:
 
     async def events(self, query: AnySelect) -> list[EventOut]:
         """`query` must be built on events_query() (it carries participants_count)."""
-        rows = list(await self.session.execute(query))
+        rows = await fetch_rows(self.session, query)
         _, skills = await self._relations(rows, with_media=False)
         return [
             EventOut(
@@ -149,20 +169,8 @@ class ContentReader:
 
     async def _media(self, ids: list[UUID]) -> dict[UUID, list[MediaOut]]:
         """Attached media in order; an event's single legacy media comes first (position -1)."""
-        attached = (
-            select(ContentMedia.content_id, ContentMedia.position, *MEDIA_COLUMNS)
-            .join(Media, Media.id == ContentMedia.media_id)
-            .where(ContentMedia.content_id.in_(ids))
-        )
-        legacy = (
-            select(Content.id.label("content_id"), literal(-1).label("position"), *MEDIA_COLUMNS)
-            .join(Media, Media.id == Content.media_id)
-            .where(Content.id.in_(ids))
-        )
-        both = union_all(attached, legacy).subquery()
-        query = select(both).order_by(both.c.content_id, both.c.position)
         result: dict[UUID, list[MediaOut]] = defaultdict(list)
-        for row in await self.session.execute(query):
+        for row in await fetch_rows(self.session, _PAGE_MEDIA, {"ids": ids}):
             media = result[row.content_id]
             if all(existing.id != row.id.hex for existing in media):
                 media.append(media_out(row))

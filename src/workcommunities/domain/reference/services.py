@@ -5,14 +5,15 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Collection, Iterable
+from functools import cache
 from pathlib import Path
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from workcommunities.db import AnyRow
+from workcommunities.db import AnyRow, AnySelect, fetch_rows
 from workcommunities.db.models import Skill, Sphere, Status
 from workcommunities.domain.reference.schemas import SkillOut, SphereOut, StatusOut
 from workcommunities.lib.errors import BadRequest
@@ -100,6 +101,20 @@ async def seed_reference(session: AsyncSession, fixture: Path = FIXTURE) -> None
     await session.flush()
 
 
+@cache
+def _ordered_skills_query(owner: InstrumentedAttribute[UUID]) -> AnySelect:
+    """Built once per link table; the owners come in as the expanding `ids` parameter."""
+    link = owner.class_
+    return (
+        select(owner.label("owner_id"), *SKILL_COLUMNS)
+        .select_from(link)
+        .join(Skill, Skill.id == link.skill_id)
+        .join(Sphere, Sphere.id == Skill.sphere_id)
+        .where(owner.in_(bindparam("ids", expanding=True)))
+        .order_by(owner, link.position)
+    )
+
+
 async def ordered_skills(
     session: AsyncSession, owner: InstrumentedAttribute[UUID], owner_ids: Collection[UUID]
 ) -> dict[UUID, list[SkillOut]]:
@@ -107,17 +122,8 @@ async def ordered_skills(
     ordered link table with `skill_id` and `position` (ContentSkill.content_id, CompanySkill.company_id, …)."""
     if not owner_ids:
         return {}
-    link = owner.class_
-    query = (
-        select(owner.label("owner_id"), *SKILL_COLUMNS)
-        .select_from(link)
-        .join(Skill, Skill.id == link.skill_id)
-        .join(Sphere, Sphere.id == Skill.sphere_id)
-        .where(owner.in_(owner_ids))
-        .order_by(owner, link.position)
-    )
     result: dict[UUID, list[SkillOut]] = defaultdict(list)
-    for row in await session.execute(query):
+    for row in await fetch_rows(session, _ordered_skills_query(owner), {"ids": list(owner_ids)}):
         result[row.owner_id].append(skill_out(row))
     return result
 
