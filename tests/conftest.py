@@ -19,9 +19,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import boto3
 import httpx
 import pytest
 from litestar import Litestar
+from moto.server import ThreadedMotoServer
 from sqlalchemy import event, make_url, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -233,3 +235,53 @@ def create_media(app: Litestar) -> Callable[..., Any]:
             return media.id.hex
 
     return create
+
+
+# --- S3: a real S3-compatible server (moto) on loopback for the media storage tests ---------------------------------
+
+S3_BUCKET = "wc-media"
+S3_KEYS = {"s3_access_key_id": "test-key", "s3_secret_access_key": "test-secret", "s3_region": "us-east-1"}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[str]:
+    """A real S3-compatible HTTP server (moto) on loopback, with an empty bucket."""
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=free_port(), verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id=S3_KEYS["s3_access_key_id"],
+        aws_secret_access_key=S3_KEYS["s3_secret_access_key"],
+    )
+    s3.create_bucket(Bucket=S3_BUCKET)
+    yield endpoint
+    server.stop()
+
+
+@pytest.fixture
+def bucket(s3_server: str) -> Any:
+    """The bucket's client, emptied before the test."""
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=s3_server,
+        region_name="us-east-1",
+        aws_access_key_id=S3_KEYS["s3_access_key_id"],
+        aws_secret_access_key=S3_KEYS["s3_secret_access_key"],
+    )
+    for item in s3.list_objects_v2(Bucket=S3_BUCKET).get("Contents", []):
+        s3.delete_object(Bucket=S3_BUCKET, Key=item["Key"])
+    return s3
+
+
+def s3_settings(endpoint: str) -> dict[str, Any]:
+    return {"media_storage": "s3", "s3_endpoint_url": endpoint, "s3_bucket": S3_BUCKET, **S3_KEYS}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import socket
+import struct
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -15,6 +16,8 @@ import uvicorn
 from litestar import Litestar
 
 DEV_CODE = "11111"
+# A tiny but genuine PNG header (signature and IHDR chunk).
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + struct.pack(">IIBBBBB", 1, 1, 8, 6, 0, 0, 0) + b"\x1f\x15\xc4\x89"
 ADMIN_SIGNUP_TOKEN = "test-admin-signup-token-0123456789"
 _phones = itertools.count(1)
 
@@ -75,3 +78,20 @@ class Api:
         response = await self.client.post("/auth/admin/signup", json=body)
         assert response.status_code == 200, response.text
         return str(response.json()["access_token"])
+
+
+def payload(size: int, head: bytes = PNG) -> bytes:
+    return head + bytes(i % 251 for i in range(size - len(head)))
+
+
+async def upload(
+    client: httpx.AsyncClient,
+    token: str,
+    content: bytes,
+    *,
+    filename: str = "photo.png",
+    content_type: str = "image/png",
+    data: dict[str, str] | None = None,
+) -> httpx.Response:
+    files = {"file": (filename, content, content_type)}
+    return await client.post("/media/upload", files=files, data=data, headers=bearer(token))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -268,3 +269,22 @@ async def test_rate_limit_is_shared_through_redis(tmp_path: Path, database_url: 
         assert (await one.post("/auth/admin/login", json=body)).status_code == 429
         assert (await two.post("/auth/admin/login", json=body)).status_code == 429
         await first.stores.get(AUTH_RATE_LIMIT_STORE).delete_all()
+
+
+async def test_parallel_wrong_guesses_still_burn_the_code(client: httpx.AsyncClient) -> None:
+    """Guesses sent at once each count (one UPDATE each), so a burst cannot outrun the attempt limit."""
+    phone = new_phone()
+    await client.post("/auth/otp/request", json={"phone": phone})
+    body = {"phone": phone, "code": "00000"}
+    responses = await asyncio.gather(*(client.post("/auth/otp/verify", json=body) for _ in range(12)))
+    assert {r.status_code for r in responses} == {400}
+    response = await client.post("/auth/otp/verify", json={"phone": phone, "code": DEV_CODE})
+    assert (response.status_code, response.json()) == (400, {"detail": "Invalid code"})
+
+
+async def test_a_code_is_used_once_even_in_parallel(client: httpx.AsyncClient) -> None:
+    phone = new_phone()
+    await client.post("/auth/otp/request", json={"phone": phone})
+    body = {"phone": phone, "code": DEV_CODE}
+    responses = await asyncio.gather(*(client.post("/auth/otp/verify", json=body) for _ in range(4)))
+    assert sorted(r.status_code for r in responses) == [200, 400, 400, 400]

@@ -5,29 +5,24 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import socket
-import struct
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import anyio
-import boto3  # type: ignore[import-untyped]
 import httpx
 import pytest
 from litestar import Litestar
-from moto.server import ThreadedMotoServer
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from tests.conftest import make_settings
-from tests.helpers import Api, bearer, serve
+from tests.conftest import S3_BUCKET, make_settings, s3_settings
+from tests.helpers import PNG, Api, bearer, payload, serve, upload
 from workcommunities.app import create_app
 from workcommunities.db.models import Media, metadata
 
 # Tiny but genuine file headers for every allowed type.
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + struct.pack(">IIBBBBB", 1, 1, 8, 6, 0, 0, 0) + b"\x1f\x15\xc4\x89"
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9"
 GIF = b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00;"
 WEBP = b"RIFF\x1a\x00\x00\x00WEBPVP8L\x0d\x00\x00\x00\x2f\x00\x00\x00\x10\x07\x10\x11\x11\x88\x88\xfe\x07\x00"
@@ -51,26 +46,6 @@ REFUSED = {
     "heic": b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic",  # same container as MP4, but an image type
     "png-prefix": PNG[:6],
 }
-
-S3_BUCKET = "wc-media"
-S3_KEYS = {"s3_access_key_id": "test-key", "s3_secret_access_key": "test-secret", "s3_region": "us-east-1"}
-
-
-def payload(size: int, head: bytes = PNG) -> bytes:
-    return head + bytes(i % 251 for i in range(size - len(head)))
-
-
-async def upload(
-    client: httpx.AsyncClient,
-    token: str,
-    content: bytes,
-    *,
-    filename: str = "photo.png",
-    content_type: str = "image/png",
-    data: dict[str, str] | None = None,
-) -> httpx.Response:
-    files = {"file": (filename, content, content_type)}
-    return await client.post("/media/upload", files=files, data=data, headers=bearer(token))
 
 
 async def media_rows(app: Litestar) -> list[Media]:
@@ -392,50 +367,6 @@ async def test_failed_insert_removes_the_stored_file(
 
 
 # --- S3-compatible storage ------------------------------------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def s3_server() -> Iterator[str]:
-    """A real S3-compatible HTTP server (moto) on loopback, with an empty bucket."""
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=_free_port(), verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
-    s3 = boto3.client(
-        "s3",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id=S3_KEYS["s3_access_key_id"],
-        aws_secret_access_key=S3_KEYS["s3_secret_access_key"],
-    )
-    s3.create_bucket(Bucket=S3_BUCKET)
-    yield endpoint
-    server.stop()
-
-
-@pytest.fixture
-def bucket(s3_server: str) -> Any:
-    """The bucket's client, emptied before the test."""
-    s3 = boto3.client(
-        "s3",
-        endpoint_url=s3_server,
-        region_name="us-east-1",
-        aws_access_key_id=S3_KEYS["s3_access_key_id"],
-        aws_secret_access_key=S3_KEYS["s3_secret_access_key"],
-    )
-    for item in s3.list_objects_v2(Bucket=S3_BUCKET).get("Contents", []):
-        s3.delete_object(Bucket=S3_BUCKET, Key=item["Key"])
-    return s3
-
-
-def s3_settings(endpoint: str) -> dict[str, Any]:
-    return {"media_storage": "s3", "s3_endpoint_url": endpoint, "s3_bucket": S3_BUCKET, **S3_KEYS}
 
 
 def bucket_keys(s3: Any) -> list[str]:

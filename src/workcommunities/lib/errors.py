@@ -19,6 +19,7 @@ from litestar.status_codes import (
     HTTP_500_INTERNAL_SERVER_ERROR,
     HTTP_503_SERVICE_UNAVAILABLE,
 )
+from sqlalchemy.exc import DataError, DBAPIError
 
 logger = logging.getLogger("workcommunities")
 
@@ -106,6 +107,18 @@ def http_error_handler(_: Request[Any, Any, Any], exc: HTTPException) -> Respons
     return _json(exc.status_code, exc.detail, headers)
 
 
+def database_error_handler(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[Any]:
+    """A value the database refuses although the request validated (SQLSTATE class 22, "data exception": a NUL
+    character in text on PostgreSQL, say) is bad input, so a 422; anything else stays a 500. Either way the
+    request's transaction is rolled back."""
+    sqlstate = str(getattr(exc.orig, "pgcode", None) or getattr(exc.orig, "sqlstate", None) or "")
+    if isinstance(exc, DataError) or sqlstate.startswith("22"):
+        logger.info("database refused a value: %s", exc.orig)
+        msg = "A value is not accepted by the database (too long, out of range, or with a NUL character)"
+        return _json(HTTP_422_UNPROCESSABLE_ENTITY, [{"type": "value_error", "loc": ["body"], "msg": msg}])
+    return internal_error_handler(request, exc)
+
+
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return _json(HTTP_500_INTERNAL_SERVER_ERROR, "Internal Server Error")
@@ -115,6 +128,7 @@ exception_handlers: dict[type[Exception] | int, Any] = {
     DomainError: domain_error_handler,
     ValidationException: validation_error_handler,
     HTTPException: http_error_handler,
+    DBAPIError: database_error_handler,
     HTTP_500_INTERNAL_SERVER_ERROR: internal_error_handler,
     Exception: internal_error_handler,
 }

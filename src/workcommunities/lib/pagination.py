@@ -12,6 +12,7 @@ from litestar.params import QueryParameter
 from workcommunities.db import AnySelect
 
 MAX_LIMIT = 100
+MAX_OFFSET = 2**31 - 1  # the databases' OFFSET takes a 64-bit integer at most; no list is anywhere near this
 
 
 class Page(msgspec.Struct, frozen=True):
@@ -26,7 +27,7 @@ def page_provider(default_limit: int = 20) -> Provide:
     """A `page` dependency reading `offset` and `limit` from the query string."""
 
     def provide_page(
-        offset: Annotated[int, QueryParameter(ge=0, description="Rows to skip")] = 0,
+        offset: Annotated[int, QueryParameter(ge=0, le=MAX_OFFSET, description="Rows to skip")] = 0,
         limit: Annotated[
             int, QueryParameter(ge=1, description=f"Rows to return (at most {MAX_LIMIT})")
         ] = default_limit,

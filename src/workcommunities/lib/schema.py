@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from typing import Annotated
 from uuid import UUID
 
 import msgspec
+from msgspec import Meta
 
 _HEX_ID = re.compile(r"^[0-9a-fA-F]{32}$")
 
@@ -26,8 +28,12 @@ def parse_id(value: str) -> UUID | None:
 
 
 def as_utc(value: datetime) -> datetime:
-    """Aware UTC; naive input is read as UTC."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    """Aware UTC; naive input is read as UTC. A time that leaves the calendar once in UTC is invalid input (a
+    ValueError, which request validation reports as a 422)."""
+    try:
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except OverflowError as exc:
+        raise ValueError("datetime is out of range") from exc
 
 
 def dedupe(values: list[str]) -> list[str]:
@@ -41,3 +47,15 @@ def dedupe(values: list[str]) -> list[str]:
 
 class StatusOk(Struct):
     status: str = "ok"
+
+
+# Bounded input types: every request field that reaches a column is bounded by the column's size, so over-long
+# input is a 422 rather than a database error; lists of ids are capped (a statement takes at most 32 767 values).
+Name = Annotated[str, Meta(max_length=200)]
+Title = Annotated[str, Meta(max_length=300)]
+Url = Annotated[str, Meta(max_length=500)]
+WireId = Annotated[str, Meta(max_length=64)]
+IdList = Annotated[list[WireId], Meta(max_length=200)]
+TagList = Annotated[list[Annotated[str, Meta(max_length=100)]], Meta(max_length=100)]
+Amount = Annotated[int, Meta(ge=0, le=2**31 - 1)]
+Phone = Annotated[str, Meta(pattern=r"^\+\d{10,15}$", examples=["+79991234567"])]

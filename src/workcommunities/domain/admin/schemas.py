@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from msgspec import UNSET, Meta, UnsetType
+from msgspec import UNSET, UnsetType
 
 from workcommunities.domain.companies.schemas import CompanyCreateIn, CompanyUpdateIn
+from workcommunities.lib.schema import Phone
 
 __all__ = ("AdminCompanyUpdateIn", "CompanyCreateIn")
-
-# The same pattern as the phone of an OTP request, so the company OTP login can find the company by it.
-Phone = Annotated[str, Meta(pattern=r"^\+\d{10,15}$", examples=["+79991234567"])]
 
 
 class AdminCompanyUpdateIn(CompanyUpdateIn):

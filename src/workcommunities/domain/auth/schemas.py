@@ -7,10 +7,10 @@ from typing import Annotated
 
 from msgspec import Meta
 
-from workcommunities.lib.schema import Struct
+from workcommunities.lib.schema import Name, Phone, Struct
 from workcommunities.lib.security import PASSWORD_MAX_BYTES
 
-Phone = Annotated[str, Meta(pattern=r"^\+\d{10,15}$", examples=["+79991234567"])]
+Email = Annotated[str, Meta(max_length=320)]
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -31,7 +31,7 @@ class OtpVerifyIn(Struct):
 
 
 class EmailPasswordIn(Struct):
-    email: str
+    email: Email
     password: str
 
     def __post_init__(self) -> None:
@@ -44,9 +44,9 @@ class AdminSignupIn(EmailPasswordIn):
 
 
 class CompanySignupIn(Struct):
-    email: str
+    email: Email
     password: str
-    name: str
+    name: Name
 
     def __post_init__(self) -> None:
         self.email = self.email.strip().lower()

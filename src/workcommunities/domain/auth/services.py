@@ -8,7 +8,7 @@ import secrets
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -49,11 +49,11 @@ class AuthService:
         ).one()
         count, oldest, newest = recent
         if newest is not None:
-            wait = self.settings.otp_resend_seconds - (now - _aware(newest)).total_seconds()
+            wait = self.settings.otp_resend_seconds - (now - newest).total_seconds()
             if wait > 0:
                 raise TooManyRequests(retry_after=int(wait) + 1)
         if count >= self.settings.otp_hourly_limit and oldest is not None:
-            raise TooManyRequests(retry_after=int((_aware(oldest) - window_start).total_seconds()) + 1)
+            raise TooManyRequests(retry_after=int((oldest - window_start).total_seconds()) + 1)
 
         await self.session.execute(
             update(OtpCode).where(OtpCode.phone == phone, OtpCode.consumed_at.is_(None)).values(consumed_at=now)
@@ -74,26 +74,37 @@ class AuthService:
         await self.sms.send(phone, f"WorkCommunities code: {code}")
 
     async def _consume_code(self, phone: str, code: str) -> None:
-        """Accept the phone's newest live code once; a wrong try counts, and the last allowed try burns it."""
+        """Accept the phone's newest live code once; a wrong try counts, and the last allowed try burns it.
+
+        Both are single UPDATE statements, so parallel guesses cannot overwrite each other's count (SQLite has no
+        row locks) and two requests with the right code cannot both use it.
+        """
         now = datetime.now(UTC)
         otp = await self.session.scalar(
             select(OtpCode)
             .where(OtpCode.phone == phone, OtpCode.consumed_at.is_(None))
             .order_by(OtpCode.created_at.desc(), OtpCode.id.desc())
             .limit(1)
-            .with_for_update()
         )
-        if otp is None or _aware(otp.expires_at) <= now:
+        if otp is None or otp.expires_at <= now:
             raise BadRequest(INVALID_CODE)
+        this_code = OtpCode.id == otp.id
         if not hmac.compare_digest(otp.code_hash, self._code_hash(phone, code.strip())):
-            otp.attempts += 1
-            if otp.attempts >= self.settings.otp_max_attempts:
-                otp.consumed_at = now
+            burned = case((OtpCode.attempts + 1 >= self.settings.otp_max_attempts, now), else_=OtpCode.consumed_at)
+            await self.session.execute(
+                update(OtpCode).where(this_code).values(attempts=OtpCode.attempts + 1, consumed_at=burned)
+            )
             # The error response rolls the request back; the failed try must still count.
             await self.session.commit()
             raise BadRequest(INVALID_CODE)
-        otp.consumed_at = now
-        await self.session.flush()
+        used = await self.session.scalar(
+            update(OtpCode)
+            .where(this_code, OtpCode.consumed_at.is_(None))
+            .values(consumed_at=now)
+            .returning(OtpCode.id)
+        )
+        if used is None:  # burned or used by a parallel request in the meantime
+            raise BadRequest(INVALID_CODE)
 
     async def verify_student(self, phone: str, code: str) -> TokenOut:
         await self._consume_code(phone, code)
@@ -178,7 +189,3 @@ class AuthService:
 
     def _token(self, user: User, company_id: UUID | None = None) -> TokenOut:
         return TokenOut(access_token=issue_token(self.settings, user, company_id))
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
 
-from msgspec import UNSET, Meta, UnsetType, field
+from msgspec import UNSET, UnsetType, field
 
-from workcommunities.lib.schema import Struct, as_utc
+from workcommunities.lib.schema import Amount, Name, Struct, TagList, Title, Url, WireId, as_utc
 
 
 class CommunityForUserOut(Struct):
@@ -65,13 +64,13 @@ def _required_name(value: str) -> str:
 
 
 class CommunityCreateIn(Struct):
-    name: str
+    name: Name
     # Ignored on `POST /communities` (the caller's company is used); honoured on `POST /admin/communities`.
-    company_id: str | None = None
-    tags: list[str] | None = None
+    company_id: WireId | None = None
+    tags: TagList | None = None
     description: str | None = None
-    telegram_url: str | None = None
-    logo_media_id: str | None = None
+    telegram_url: Url | None = None
+    logo_media_id: WireId | None = None
 
     def __post_init__(self) -> None:
         self.name = _required_name(self.name)
@@ -80,11 +79,11 @@ class CommunityCreateIn(Struct):
 class CommunityUpdateIn(Struct):
     """Only the present fields change; `null` clears an optional field; `name: null` is invalid."""
 
-    name: str | UnsetType = UNSET  # `null` is a 422: the name is required
-    tags: list[str] | UnsetType | None = UNSET
+    name: Name | UnsetType = UNSET  # `null` is a 422: the name is required
+    tags: TagList | UnsetType | None = UNSET
     description: str | UnsetType | None = UNSET
-    telegram_url: str | UnsetType | None = UNSET
-    logo_media_id: str | UnsetType | None = UNSET
+    telegram_url: Url | UnsetType | None = UNSET
+    logo_media_id: WireId | UnsetType | None = UNSET
     is_archived: bool | UnsetType = UNSET
 
     def __post_init__(self) -> None:
@@ -93,10 +92,10 @@ class CommunityUpdateIn(Struct):
 
 
 class CaseCreateIn(Struct):
-    title: str
+    title: Title
     date: datetime
     description: str | None = None
-    solutions_count: Annotated[int, Meta(ge=0)] = 0
+    solutions_count: Amount = 0
 
     def __post_init__(self) -> None:
         self.date = as_utc(self.date)

@@ -8,7 +8,7 @@ from msgspec import UNSET, UnsetType
 from workcommunities.domain.communities.schemas import CommunityOut
 from workcommunities.domain.media.schemas import MediaOut
 from workcommunities.domain.reference.schemas import SkillOut
-from workcommunities.lib.schema import Struct
+from workcommunities.lib.schema import IdList, Name, Struct, WireId
 
 
 def _required_name(name: str | UnsetType) -> str | UnsetType:
@@ -37,21 +37,21 @@ class CompanyUpdateIn(Struct):
     """Every field is optional; an absent field is left alone. `null` clears `description` and `logo_media_id`
     (`name` cannot be null); `null` for a list leaves it alone, `[]` empties it."""
 
-    name: str | UnsetType = UNSET
+    name: Name | UnsetType = UNSET
     description: str | UnsetType | None = UNSET
-    logo_media_id: str | UnsetType | None = UNSET
-    tags: list[str] | UnsetType | None = UNSET  # skill ids, in order; replaces the company's skills
-    media_uids: list[str] | UnsetType | None = UNSET  # replaces the gallery, in order; duplicates dropped
+    logo_media_id: WireId | UnsetType | None = UNSET
+    tags: IdList | UnsetType | None = UNSET  # skill ids, in order; replaces the company's skills
+    media_uids: IdList | UnsetType | None = UNSET  # replaces the gallery, in order; duplicates dropped
 
     def __post_init__(self) -> None:
         self.name = _required_name(self.name)
 
 
 class CompanyCreateIn(Struct):
-    name: str
+    name: Name
     description: str | None = None
-    tags: list[str] | None = None  # skill ids, in order
-    logo_media_id: str | None = None  # an addition to the seed's body
+    tags: IdList | None = None  # skill ids, in order
+    logo_media_id: WireId | None = None  # an addition to the seed's body
 
     def __post_init__(self) -> None:
         self.name = str(_required_name(self.name))

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
 
-from msgspec import UNSET, Meta, UnsetType
+from msgspec import UNSET, UnsetType
 
 from workcommunities.domain.media.schemas import MediaOut
 from workcommunities.domain.reference.schemas import SkillOut
-from workcommunities.lib.schema import Struct
+from workcommunities.lib.schema import Amount, IdList, Struct, TagList, Title, WireId
 
 
 class PostOut(Struct):
@@ -52,10 +51,6 @@ class StoryOut(Struct):
 
 # --- request bodies ---------------------------------------------------------------------------------------------------
 
-Title = Annotated[str, Meta(max_length=300)]
-# Money columns are 32-bit integers; anything outside is refused with a 422 rather than failing in the database.
-Amount = Annotated[int, Meta(ge=0, le=2**31 - 1)]
-
 
 def _required_title(title: str) -> str:
     title = title.strip()
@@ -65,12 +60,12 @@ def _required_title(title: str) -> str:
 
 
 class PostCreateIn(Struct):
-    community_id: str
+    community_id: WireId
     title: Title
     body: str
-    media_uids: list[str] = []  # ordered; duplicates are dropped
-    tags: list[str] | None = None
-    skill_ids: list[str] | None = None
+    media_uids: IdList = []  # ordered; duplicates are dropped
+    tags: TagList | None = None
+    skill_ids: IdList | None = None
     cost: Amount | None = None
     participant_payout: Amount | None = None
 
@@ -84,9 +79,9 @@ class PostUpdateIn(Struct):
 
     title: Title | UnsetType = UNSET
     body: str | UnsetType | None = UNSET
-    media_uids: list[str] | UnsetType | None = UNSET
-    tags: list[str] | UnsetType | None = UNSET
-    skill_ids: list[str] | UnsetType | None = UNSET
+    media_uids: IdList | UnsetType | None = UNSET
+    tags: TagList | UnsetType | None = UNSET
+    skill_ids: IdList | UnsetType | None = UNSET
     cost: Amount | UnsetType | None = UNSET
     participant_payout: Amount | UnsetType | None = UNSET
 
@@ -96,9 +91,9 @@ class PostUpdateIn(Struct):
 
 
 class StoryCreateIn(Struct):
-    company_id: str  # must be the caller's company
+    company_id: WireId  # must be the caller's company
     title: Title
-    media_uid: str
+    media_uid: WireId
 
     def __post_init__(self) -> None:
         self.title = _required_title(self.title)

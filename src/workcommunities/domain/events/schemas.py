@@ -8,20 +8,17 @@ from typing import Annotated
 from msgspec import UNSET, Meta, UnsetType
 
 from workcommunities.domain.reference.schemas import SkillOut
-from workcommunities.lib.schema import Struct, as_utc
+from workcommunities.lib.schema import Amount, IdList, Struct, TagList, Title, WireId, as_utc
 
 # Column sizes of `content` (longer values would fail the database, never the request).
-Title = Annotated[str, Meta(min_length=1, max_length=300)]
 City = Annotated[str, Meta(max_length=200)]
 Place = Annotated[str, Meta(max_length=500)]  # location, registration
 Format = Annotated[str, Meta(max_length=100)]
-# `cost` and `participant_payout` are INTEGER columns.
-Amount = Annotated[int, Meta(ge=-(2**31), le=2**31 - 1)]
 
 
 class EventOut(Struct):
     id: str
-    community_id: str
+    community_id: WireId
     title: str
     event_date: datetime
     city: str
@@ -29,8 +26,8 @@ class EventOut(Struct):
     description: str
     registration: str
     format: str
-    media_id: str
-    tags: list[str]
+    media_id: WireId
+    tags: TagList
     skills: list[SkillOut]
     cost: int
     participant_payout: int
@@ -44,16 +41,8 @@ def _title(value: str) -> str:
     return value
 
 
-def _event_date(value: datetime) -> datetime:
-    """Aware UTC (naive input is read as UTC); a date that leaves the calendar in UTC is invalid input."""
-    try:
-        return as_utc(value)
-    except OverflowError as exc:
-        raise ValueError("event_date is out of range") from exc
-
-
 class EventCreateIn(Struct):
-    community_id: str
+    community_id: WireId
     title: Title
     event_date: datetime
     city: City | None = None
@@ -62,22 +51,22 @@ class EventCreateIn(Struct):
     registration: Place | None = None
     format: Format | None = None
     # A single media, kept in the legacy `media_id` column (not an attachment).
-    media_id: str | None = None
-    tags: list[str] | None = None
-    skill_ids: list[str] | None = None
+    media_id: WireId | None = None
+    tags: TagList | None = None
+    skill_ids: IdList | None = None
     cost: Amount | None = None
     participant_payout: Amount | None = None
 
     def __post_init__(self) -> None:
         self.title = _title(self.title)
-        self.event_date = _event_date(self.event_date)
+        self.event_date = as_utc(self.event_date)
 
 
 class EventUpdateIn(Struct):
     """Only the present keys change the event: `null` clears an optional field and is refused (422) for
     `community_id`, `title` and `event_date`; `tags` and `skill_ids` replace the lists."""
 
-    community_id: str | UnsetType = UNSET
+    community_id: WireId | UnsetType = UNSET
     title: Title | UnsetType = UNSET
     event_date: datetime | UnsetType = UNSET
     city: City | UnsetType | None = UNSET
@@ -85,9 +74,9 @@ class EventUpdateIn(Struct):
     description: str | UnsetType | None = UNSET
     registration: Place | UnsetType | None = UNSET
     format: Format | UnsetType | None = UNSET
-    media_id: str | UnsetType | None = UNSET
-    tags: list[str] | UnsetType | None = UNSET
-    skill_ids: list[str] | UnsetType | None = UNSET
+    media_id: WireId | UnsetType | None = UNSET
+    tags: TagList | UnsetType | None = UNSET
+    skill_ids: IdList | UnsetType | None = UNSET
     cost: Amount | UnsetType | None = UNSET
     participant_payout: Amount | UnsetType | None = UNSET
 
@@ -95,4 +84,4 @@ class EventUpdateIn(Struct):
         if not isinstance(self.title, UnsetType):
             self.title = _title(self.title)
         if not isinstance(self.event_date, UnsetType):
-            self.event_date = _event_date(self.event_date)
+            self.event_date = as_utc(self.event_date)
