@@ -7,18 +7,8 @@ from typing import Any
 import httpx
 
 from tests.helpers import Api, bearer, claims
+from tests.shapes import COMMUNITY_KEYS
 
-COMMUNITY_KEYS = {
-    "id",
-    "name",
-    "company_id",
-    "description",
-    "telegram_url",
-    "tags",
-    "is_archived",
-    "logo_media_id",
-    "members_count",
-}
 UNKNOWN_ID = "0" * 32
 MALFORMED_ID = "not-an-id"
 

@@ -14,22 +14,9 @@ from sqlalchemy import delete, func, select
 
 from tests.conftest import StatementCounter
 from tests.helpers import Api, bearer, claims, new_phone
+from tests.shapes import CASE_KEYS, COMMUNITY_KEYS, MEMBER_KEYS, POST_KEYS
 from workcommunities.db.models import Community, Company, Content, Membership, Profile, User
 
-COMMUNITY_KEYS = {
-    "id",
-    "name",
-    "company_id",
-    "description",
-    "telegram_url",
-    "tags",
-    "is_archived",
-    "logo_media_id",
-    "members_count",
-}
-MEMBER_KEYS = {"id", "role", "phone", "full_name", "avatar_media_id", "created_at"}
-CASE_KEYS = {"id", "community_id", "title", "description", "date", "solutions_count"}
-POST_KEYS = {"id", "community_id", "title", "body", "media", "tags", "skills", "cost", "participant_payout"}
 UNKNOWN_ID = "0" * 32
 MALFORMED_ID = "not-an-id"
 GARBAGE = {"Authorization": "Bearer garbage"}

@@ -13,6 +13,8 @@ from sqlalchemy import Executable, delete, func, select
 
 from tests.conftest import StatementCounter
 from tests.helpers import Api, bearer, claims, new_phone
+from tests.shapes import COMMUNITY_KEYS, COMPANY_KEYS, MEDIA_KEYS, SKILL_KEYS
+from tests.shapes import COMPANY_DETAIL_KEYS as DETAIL_KEYS
 from workcommunities.db.models import (
     Community,
     Company,
@@ -24,21 +26,6 @@ from workcommunities.db.models import (
     User,
 )
 
-COMPANY_KEYS = {"id", "name", "description", "logo_media_id", "skills"}
-DETAIL_KEYS = COMPANY_KEYS | {"communities", "media"}
-COMMUNITY_KEYS = {
-    "id",
-    "name",
-    "company_id",
-    "description",
-    "telegram_url",
-    "tags",
-    "is_archived",
-    "logo_media_id",
-    "members_count",
-}
-SKILL_KEYS = {"id", "title", "sphere_id", "sphere"}
-MEDIA_KEYS = {"id", "kind", "mime", "ext", "size", "url"}
 MISSING = "0" * 32
 
 

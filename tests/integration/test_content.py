@@ -18,12 +18,9 @@ from sqlalchemy import func, select
 
 from tests.conftest import StatementCounter
 from tests.helpers import Api, bearer, claims
+from tests.shapes import ITEM_KEYS, POST_KEYS, SKILL_KEYS
 from workcommunities.db.models import Community, Content, ContentMedia, ContentSkill, Membership
 
-POST_KEYS = {"id", "community_id", "title", "body", "media", "tags", "skills", "cost", "participant_payout"}
-ITEM_KEYS = POST_KEYS | {"type", "event_date"}
-MEDIA_KEYS = {"id", "kind", "mime", "ext", "size", "url"}
-SKILL_KEYS = {"id", "title", "sphere_id", "sphere"}
 UNKNOWN = uuid4().hex
 ANONYMOUS = {"Authorization": "Bearer null"}
 CreateMedia = Callable[..., Any]

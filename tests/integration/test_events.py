@@ -15,27 +15,9 @@ from sqlalchemy import Executable, select
 
 from tests.conftest import StatementCounter
 from tests.helpers import Api, bearer, claims
+from tests.shapes import EVENT_KEYS, SKILL_KEYS, SPHERE_KEYS
 from workcommunities.db.models import Community, Content, ContentSkill, EventParticipant
 
-EVENT_KEYS = {
-    "id",
-    "community_id",
-    "title",
-    "event_date",
-    "city",
-    "location",
-    "description",
-    "registration",
-    "format",
-    "media_id",
-    "tags",
-    "skills",
-    "cost",
-    "participant_payout",
-    "participants_count",
-}
-SKILL_KEYS = {"id", "title", "sphere_id", "sphere"}
-SPHERE_KEYS = {"id", "title", "background_color", "text_color"}
 FUTURE = datetime.now(UTC).replace(microsecond=0) + timedelta(days=30)
 PAST = datetime.now(UTC).replace(microsecond=0) - timedelta(days=1)
 UNKNOWN_ID = "0" * 32

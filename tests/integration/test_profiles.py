@@ -16,6 +16,7 @@ from sqlalchemy import delete, func, select
 
 from tests.conftest import StatementCounter
 from tests.helpers import Api, bearer, claims
+from tests.shapes import COMMUNITY_KEYS, EVENT_KEYS, PROFILE_KEYS, SKILL_KEYS, SPHERE_KEYS
 from workcommunities.db.models import (
     Community,
     Content,
@@ -26,50 +27,6 @@ from workcommunities.db.models import (
     ProfileSkill,
     User,
 )
-
-PROFILE_KEYS = {
-    "id",
-    "user_id",
-    "full_name",
-    "portfolio_url",
-    "description",
-    "skills",
-    "statuses",
-    "communities",
-    "joined_events",
-    "avatar_media_id",
-}
-SKILL_KEYS = {"id", "title", "sphere_id", "sphere"}
-SPHERE_KEYS = {"id", "title", "background_color", "text_color"}
-COMMUNITY_KEYS = {
-    "id",
-    "name",
-    "company_id",
-    "description",
-    "telegram_url",
-    "tags",
-    "is_archived",
-    "logo_media_id",
-    "members_count",
-}
-EVENT_KEYS = {
-    "id",
-    "community_id",
-    "title",
-    "event_date",
-    "city",
-    "location",
-    "description",
-    "registration",
-    "format",
-    "media_id",
-    "tags",
-    "skills",
-    "cost",
-    "participant_payout",
-    "participants_count",
-}
-
 
 # --- helpers ---------------------------------------------------------------------------------------------------------
 

@@ -17,9 +17,9 @@ from sqlalchemy import func, select
 
 from tests.conftest import StatementCounter
 from tests.helpers import Api, bearer, claims
+from tests.shapes import STORY_KEYS
 from workcommunities.db.models import CompanyFollow, Story
 
-STORY_KEYS = {"id", "community_id", "company_id", "title", "media_url", "media"}
 UNKNOWN = uuid4().hex
 ANONYMOUS = {"Authorization": "Bearer null"}
 CreateMedia = Callable[..., Any]

@@ -13,23 +13,10 @@ from litestar import Litestar
 
 from tests.conftest import StatementCounter
 from tests.helpers import Api, bearer, claims, new_phone
+from tests.shapes import COMMUNITY_FOR_USER_KEYS as COMMUNITY_KEYS
+from tests.shapes import USER_DETAIL_KEYS as DETAIL_KEYS
+from tests.shapes import USER_KEYS
 from workcommunities.db.models import Community, Membership, Profile, User
-
-USER_KEYS = {"id", "role", "phone", "email", "avatar_media_id", "created_at"}
-DETAIL_KEYS = {
-    "id",
-    "role",
-    "phone",
-    "full_name",
-    "portfolio_url",
-    "description",
-    "avatar_media_id",
-    "skills",
-    "statuses",
-    "created_at",
-    "communities",
-}
-COMMUNITY_KEYS = {"id", "name", "company_id", "description", "telegram_url", "tags", "is_archived", "logo_media_id"}
 
 
 async def _add(app: Litestar, *rows: Any) -> None:
