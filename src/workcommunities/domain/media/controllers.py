@@ -23,17 +23,11 @@ from workcommunities.lib.security import BEARER, require_user
 from workcommunities.settings import Settings
 
 
-def provide_media_storage(state: State) -> MediaStorage:
-    """The app's storage, built once by create_app from its settings."""
+def provide_media_service(db_session: NamedDependency[AsyncSession], state: State) -> MediaService:
+    """The storage is the app's (built once by create_app from its settings)."""
     storage: MediaStorage = state.media_storage
-    return storage
-
-
-def provide_media_service(
-    db_session: NamedDependency[AsyncSession], media_storage: NamedDependency[MediaStorage], state: State
-) -> MediaService:
     settings: Settings = state.settings
-    return MediaService(db_session, media_storage, settings.max_upload_bytes)
+    return MediaService(db_session, storage, settings.max_upload_bytes)
 
 
 @dataclass
@@ -62,7 +56,6 @@ class MediaController(Controller):
     path = "/media"
     tags = ["media"]
     dependencies = {
-        "media_storage": Provide(provide_media_storage, sync_to_thread=False),
         "media": Provide(provide_media_service, sync_to_thread=False),
     }
 
