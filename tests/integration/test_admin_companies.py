@@ -220,3 +220,17 @@ async def test_admin_created_company_can_be_logged_into_by_its_phone(
     response = await client.patch("/companies/me", json={"description": "Now mine"}, headers=bearer(token))
     assert response.json()["description"] == "Now mine"
     assert await _company_count(app) == 1  # the login bound the company, it did not make a "My Company"
+
+
+async def test_phone_of_a_student_or_admin_is_a_conflict(client: httpx.AsyncClient, app: Litestar, api: Api) -> None:
+    """Such a binding could never be used: the company OTP login refuses a phone of another role."""
+    admin = await api.admin()
+    student_phone = new_phone()
+    await api.student(student_phone)
+    company_id = await insert_company(app, "Wants a student's phone")
+    path = f"/admin/companies/{company_id}"
+    response = await client.patch(path, json={"phone": student_phone}, headers=bearer(admin))
+    assert (response.status_code, response.json()) == (409, {"detail": "Phone is registered with another role"})
+    [(phone,)] = await rows(app, select(Company.phone).where(Company.id == UUID(company_id)))
+    assert phone is None
+    assert (await client.patch(path, json={"phone": new_phone()}, headers=bearer(admin))).status_code == 200

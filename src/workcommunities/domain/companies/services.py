@@ -19,7 +19,10 @@ from workcommunities.db.models import (
     CompanyMedia,
     CompanySkill,
     Media,
+    Role,
+    User,
 )
+from workcommunities.domain.auth.services import OTHER_ROLE
 from workcommunities.domain.communities.reads import LIST_ORDER, communities_query, list_communities
 from workcommunities.domain.companies.schemas import CompanyCreateIn, CompanyDetailOut, CompanyOut, CompanyUpdateIn
 from workcommunities.domain.media.reads import MEDIA_COLUMNS, existing_media_id, existing_media_ids, media_out
@@ -152,9 +155,14 @@ class CompanyService:
         return await self.get(company_id)
 
     async def _check_phone_free(self, company_id: UUID, phone: str) -> None:
+        """Free for this company: no other company has it, and no student or admin logs in with it (their company
+        OTP login would be refused with 409, so the binding could never be used)."""
         taken = await self.session.scalar(select(Company.id).where(Company.phone == phone, Company.id != company_id))
         if taken is not None:
             raise Conflict(PHONE_TAKEN)
+        role = await self.session.scalar(select(User.role).where(User.phone == phone))
+        if role is not None and role != Role.company:
+            raise Conflict(OTHER_ROLE)
 
     async def _replace_skills(self, company_id: UUID, skill_ids: list[UUID]) -> None:
         await self.session.execute(delete(CompanySkill).where(CompanySkill.company_id == company_id))
