@@ -5,10 +5,12 @@
 
 from collections.abc import Sequence
 from typing import Any, TypeAlias
+from uuid import UUID
 
-from sqlalchemy import Executable, Row, Select
+from sqlalchemy import Executable, Row, Select, delete, insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 AnyRow: TypeAlias = Row[*tuple[Any, ...]]
 AnySelect: TypeAlias = Select[*tuple[Any, ...]]
@@ -28,3 +30,19 @@ async def fetch_rows(
     select plain columns, and the ORM's per-statement work would cost more than the query itself."""
     connection = await session.connection()
     return (await connection.execute(statement, params)).all()
+
+
+async def replace_ordered(
+    session: AsyncSession,
+    owner: InstrumentedAttribute[UUID],
+    owner_id: UUID,
+    item: InstrumentedAttribute[UUID],
+    ids: list[UUID],
+) -> None:
+    """Replace an owner's ordered link list (company skills, gallery, content media, profile statuses …): the new
+    rows carry their position in the given order. `owner` and `item` are columns of the same link table."""
+    link = owner.class_
+    await session.execute(delete(link).where(owner == owner_id))
+    if ids:
+        rows = [{owner.key: owner_id, item.key: value, "position": index} for index, value in enumerate(ids)]
+        await session.execute(insert(link), rows)

@@ -36,6 +36,13 @@ def as_utc(value: datetime) -> datetime:
         raise ValueError("datetime is out of range") from exc
 
 
+def required_text(value: str, field: str) -> str:
+    """A required text field: trimmed, and a 422 when nothing is left."""
+    if not (text := value.strip()):
+        raise ValueError(f"{field} must not be empty")
+    return text
+
+
 def dedupe(values: list[str]) -> list[str]:
     """Trimmed entries, empties dropped, first occurrence kept, order kept."""
     seen: dict[str, None] = {}

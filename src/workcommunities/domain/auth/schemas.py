@@ -7,7 +7,7 @@ from typing import Annotated
 
 from msgspec import Meta
 
-from workcommunities.lib.schema import Name, Phone, Struct
+from workcommunities.lib.schema import Name, Phone, Struct, required_text
 from workcommunities.lib.security import PASSWORD_MAX_BYTES
 
 Email = Annotated[str, Meta(max_length=320)]
@@ -53,9 +53,7 @@ class CompanySignupIn(Struct):
         if not _EMAIL.match(self.email):
             raise ValueError("email must be a valid address")
         _check_password(self.password, min_length=8)
-        self.name = self.name.strip()
-        if not self.name:
-            raise ValueError("name must not be empty")
+        self.name = required_text(self.name, "name")
 
 
 class TokenOut(Struct):

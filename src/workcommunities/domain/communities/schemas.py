@@ -6,7 +6,7 @@ from datetime import datetime
 
 from msgspec import UNSET, UnsetType, field
 
-from workcommunities.lib.schema import Amount, Name, Struct, TagList, Title, Url, WireId, as_utc
+from workcommunities.lib.schema import Amount, Name, Struct, TagList, Title, Url, WireId, as_utc, required_text
 
 
 class CommunityForUserOut(Struct):
@@ -56,13 +56,6 @@ class CommunityDetailOut(CommunityOut):
 # --- request bodies -------------------------------------------------------------------------------------------------
 
 
-def _required_name(value: str) -> str:
-    name = value.strip()
-    if not name:
-        raise ValueError("name must not be empty")
-    return name
-
-
 class CommunityCreateIn(Struct):
     name: Name
     # Ignored on `POST /communities` (the caller's company is used); honoured on `POST /admin/communities`.
@@ -73,7 +66,7 @@ class CommunityCreateIn(Struct):
     logo_media_id: WireId | None = None
 
     def __post_init__(self) -> None:
-        self.name = _required_name(self.name)
+        self.name = required_text(self.name, "name")
 
 
 class CommunityUpdateIn(Struct):
@@ -88,7 +81,7 @@ class CommunityUpdateIn(Struct):
 
     def __post_init__(self) -> None:
         if isinstance(self.name, str):
-            self.name = _required_name(self.name)
+            self.name = required_text(self.name, "name")
 
 
 class CaseCreateIn(Struct):

@@ -8,16 +8,7 @@ from msgspec import UNSET, UnsetType
 from workcommunities.domain.communities.schemas import CommunityOut
 from workcommunities.domain.media.schemas import MediaOut
 from workcommunities.domain.reference.schemas import SkillOut
-from workcommunities.lib.schema import IdList, Name, Struct, WireId
-
-
-def _required_name(name: str | UnsetType) -> str | UnsetType:
-    """A given name is trimmed and must not be empty (absent stays absent; null is refused by the type)."""
-    if isinstance(name, UnsetType):
-        return name
-    if not (name := name.strip()):
-        raise ValueError("name must not be empty")
-    return name
+from workcommunities.lib.schema import IdList, Name, Struct, WireId, required_text
 
 
 class CompanyOut(Struct):
@@ -44,7 +35,8 @@ class CompanyUpdateIn(Struct):
     media_uids: IdList | UnsetType | None = UNSET  # replaces the gallery, in order; duplicates dropped
 
     def __post_init__(self) -> None:
-        self.name = _required_name(self.name)
+        if not isinstance(self.name, UnsetType):
+            self.name = required_text(self.name, "name")
 
 
 class CompanyCreateIn(Struct):
@@ -54,4 +46,4 @@ class CompanyCreateIn(Struct):
     logo_media_id: WireId | None = None  # an addition to the seed's body
 
     def __post_init__(self) -> None:
-        self.name = str(_required_name(self.name))
+        self.name = required_text(self.name, "name")

@@ -7,11 +7,11 @@ from collections.abc import Sequence
 from uuid import UUID
 
 from msgspec import UNSET, UnsetType
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from workcommunities.db import AnyRow, AnySelect, insert_ignore
+from workcommunities.db import AnyRow, AnySelect, insert_ignore, replace_ordered
 from workcommunities.db.models import (
     Community,
     Company,
@@ -113,7 +113,7 @@ class CompanyService:
         company = Company(name=data.name, description=data.description or None, logo_media_id=logo_media_id)
         self.session.add(company)
         await self.session.flush()
-        await self._replace_skills(company.id, skill_ids)
+        await replace_ordered(self.session, CompanySkill.company_id, company.id, CompanySkill.skill_id, skill_ids)
         return await self.get(company.id)
 
     async def update(
@@ -149,9 +149,9 @@ class CompanyService:
         except IntegrityError as exc:  # a concurrent request took the phone between the check and the write
             raise Conflict(PHONE_TAKEN) from exc
         if skill_ids is not None:
-            await self._replace_skills(company_id, skill_ids)
+            await replace_ordered(self.session, CompanySkill.company_id, company_id, CompanySkill.skill_id, skill_ids)
         if media_ids is not None:
-            await self._replace_gallery(company_id, media_ids)
+            await replace_ordered(self.session, CompanyMedia.company_id, company_id, CompanyMedia.media_id, media_ids)
         return await self.get(company_id)
 
     async def _check_phone_free(self, company_id: UUID, phone: str) -> None:
@@ -163,24 +163,6 @@ class CompanyService:
         role = await self.session.scalar(select(User.role).where(User.phone == phone))
         if role is not None and role != Role.company:
             raise Conflict(OTHER_ROLE)
-
-    async def _replace_skills(self, company_id: UUID, skill_ids: list[UUID]) -> None:
-        await self.session.execute(delete(CompanySkill).where(CompanySkill.company_id == company_id))
-        if skill_ids:
-            rows = [
-                {"company_id": company_id, "skill_id": skill_id, "position": position}
-                for position, skill_id in enumerate(skill_ids)
-            ]
-            await self.session.execute(insert(CompanySkill), rows)
-
-    async def _replace_gallery(self, company_id: UUID, media_ids: list[UUID]) -> None:
-        await self.session.execute(delete(CompanyMedia).where(CompanyMedia.company_id == company_id))
-        if media_ids:
-            rows = [
-                {"company_id": company_id, "media_id": media_id, "position": position}
-                for position, media_id in enumerate(media_ids)
-            ]
-            await self.session.execute(insert(CompanyMedia), rows)
 
     # --- follows --------------------------------------------------------------------------------------------------
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from workcommunities.db import replace_ordered
 from workcommunities.db.models import Community, Content, ContentMedia, ContentSkill, ContentType
 from workcommunities.lib.errors import Conflict, Forbidden, NotFound
 
@@ -54,10 +55,7 @@ async def replace_links(
     session: AsyncSession, content_id: UUID, *, media_ids: list[UUID] | None, skill_ids: list[UUID] | None
 ) -> None:
     """Replace the ordered media and/or skills of a content row (None leaves that list as it is)."""
-    for model, column, ids in ((ContentMedia, "media_id", media_ids), (ContentSkill, "skill_id", skill_ids)):
-        if ids is None:
-            continue
-        await session.execute(delete(model).where(model.content_id == content_id))
-        if ids:
-            rows = [{"content_id": content_id, column: value, "position": i} for i, value in enumerate(ids)]
-            await session.execute(insert(model), rows)
+    if media_ids is not None:
+        await replace_ordered(session, ContentMedia.content_id, content_id, ContentMedia.media_id, media_ids)
+    if skill_ids is not None:
+        await replace_ordered(session, ContentSkill.content_id, content_id, ContentSkill.skill_id, skill_ids)

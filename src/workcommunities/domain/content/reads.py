@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import BindParameter, bindparam, func, literal, select, union_all
@@ -92,6 +93,20 @@ def _page_media() -> AnySelect:
 _PAGE_MEDIA = _page_media()
 
 
+def _shared(row: AnyRow, media: dict[UUID, list[MediaOut]], skills: dict[UUID, list[SkillOut]]) -> dict[str, Any]:
+    """The fields a post and a feed item share, with the non-null rule applied."""
+    return {
+        "id": row.id.hex,
+        "community_id": row.community_id.hex,
+        "title": row.title,
+        "media": media.get(row.id, []),
+        "tags": list(row.tags or []),
+        "skills": skills.get(row.id, []),
+        "cost": row.cost or 0,
+        "participant_payout": row.participant_payout or 0,
+    }
+
+
 class ContentReader:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -101,17 +116,10 @@ class ContentReader:
         media, skills = await self._relations(rows)
         return [
             ContentItemOut(
-                id=row.id.hex,
-                community_id=row.community_id.hex,
-                title=row.title,
+                **_shared(row, media, skills),
                 type=row.type,
                 body=(row.description if row.type == "event" else row.body) or "",
                 event_date=row.event_date,
-                media=media.get(row.id, []),
-                tags=list(row.tags or []),
-                skills=skills.get(row.id, []),
-                cost=row.cost or 0,
-                participant_payout=row.participant_payout or 0,
             )
             for row in rows
         ]
@@ -119,20 +127,7 @@ class ContentReader:
     async def posts(self, query: AnySelect) -> list[PostOut]:
         rows = await fetch_rows(self.session, query)
         media, skills = await self._relations(rows)
-        return [
-            PostOut(
-                id=row.id.hex,
-                community_id=row.community_id.hex,
-                title=row.title,
-                body=row.body or "",
-                media=media.get(row.id, []),
-                tags=list(row.tags or []),
-                skills=skills.get(row.id, []),
-                cost=row.cost or 0,
-                participant_payout=row.participant_payout or 0,
-            )
-            for row in rows
-        ]
+        return [PostOut(**_shared(row, media, skills), body=row.body or "") for row in rows]
 
     async def events(self, query: AnySelect) -> list[EventOut]:
         """`query` must be built on events_query() (it carries participants_count)."""

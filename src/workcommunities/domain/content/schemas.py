@@ -8,7 +8,7 @@ from msgspec import UNSET, UnsetType
 
 from workcommunities.domain.media.schemas import MediaOut
 from workcommunities.domain.reference.schemas import SkillOut
-from workcommunities.lib.schema import Amount, IdList, Struct, TagList, Title, WireId
+from workcommunities.lib.schema import Amount, IdList, Struct, TagList, Title, WireId, required_text
 
 
 class PostOut(Struct):
@@ -52,13 +52,6 @@ class StoryOut(Struct):
 # --- request bodies ---------------------------------------------------------------------------------------------------
 
 
-def _required_title(title: str) -> str:
-    title = title.strip()
-    if not title:
-        raise ValueError("title must not be empty")
-    return title
-
-
 class PostCreateIn(Struct):
     community_id: WireId
     title: Title
@@ -70,7 +63,7 @@ class PostCreateIn(Struct):
     participant_payout: Amount | None = None
 
     def __post_init__(self) -> None:
-        self.title = _required_title(self.title)
+        self.title = required_text(self.title, "title")
 
 
 class PostUpdateIn(Struct):
@@ -87,7 +80,7 @@ class PostUpdateIn(Struct):
 
     def __post_init__(self) -> None:
         if isinstance(self.title, str):
-            self.title = _required_title(self.title)
+            self.title = required_text(self.title, "title")
 
 
 class StoryCreateIn(Struct):
@@ -96,4 +89,4 @@ class StoryCreateIn(Struct):
     media_uid: WireId
 
     def __post_init__(self) -> None:
-        self.title = _required_title(self.title)
+        self.title = required_text(self.title, "title")

@@ -8,7 +8,7 @@ from typing import Annotated
 from msgspec import UNSET, Meta, UnsetType
 
 from workcommunities.domain.reference.schemas import SkillOut
-from workcommunities.lib.schema import Amount, IdList, Struct, TagList, Title, WireId, as_utc
+from workcommunities.lib.schema import Amount, IdList, Struct, TagList, Title, WireId, as_utc, required_text
 
 # Column sizes of `content` (longer values would fail the database, never the request).
 City = Annotated[str, Meta(max_length=200)]
@@ -34,13 +34,6 @@ class EventOut(Struct):
     participants_count: int = 0
 
 
-def _title(value: str) -> str:
-    value = value.strip()
-    if not value:
-        raise ValueError("title must not be empty")
-    return value
-
-
 class EventCreateIn(Struct):
     community_id: WireId
     title: Title
@@ -58,7 +51,7 @@ class EventCreateIn(Struct):
     participant_payout: Amount | None = None
 
     def __post_init__(self) -> None:
-        self.title = _title(self.title)
+        self.title = required_text(self.title, "title")
         self.event_date = as_utc(self.event_date)
 
 
@@ -82,6 +75,6 @@ class EventUpdateIn(Struct):
 
     def __post_init__(self) -> None:
         if not isinstance(self.title, UnsetType):
-            self.title = _title(self.title)
+            self.title = required_text(self.title, "title")
         if not isinstance(self.event_date, UnsetType):
             self.event_date = as_utc(self.event_date)

@@ -13,10 +13,10 @@ from datetime import UTC, datetime
 from uuid import UUID
 
 from msgspec import UNSET, UnsetType
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from workcommunities.db import AnyRow, AnySelect, insert_ignore
+from workcommunities.db import AnyRow, AnySelect, insert_ignore, replace_ordered
 from workcommunities.db.models import (
     Community,
     Content,
@@ -146,9 +146,13 @@ class ProfileService:
             if texts:
                 await self.session.execute(update(Profile).where(Profile.id == profile_id).values(**texts))
             if skill_ids is not None:
-                await self._replace(ProfileSkill, "skill_id", profile_id, skill_ids)
+                await replace_ordered(
+                    self.session, ProfileSkill.profile_id, profile_id, ProfileSkill.skill_id, skill_ids
+                )
             if status_ids is not None:
-                await self._replace(ProfileStatus, "status_id", profile_id, status_ids)
+                await replace_ordered(
+                    self.session, ProfileStatus.profile_id, profile_id, ProfileStatus.status_id, status_ids
+                )
         if avatar is not UNSET:
             await self.session.execute(update(User).where(User.id == user_id).values(avatar_media_id=avatar))
         return await self.get(user_id)
@@ -176,12 +180,3 @@ class ProfileService:
         if profile_id is None:
             raise NotFound
         return profile_id
-
-    async def _replace(
-        self, model: type[ProfileSkill] | type[ProfileStatus], column: str, profile_id: UUID, ids: list[UUID]
-    ) -> None:
-        """Replace an ordered link list: the new rows carry their position in the given order."""
-        await self.session.execute(delete(model).where(model.profile_id == profile_id))
-        if ids:
-            rows = [{"profile_id": profile_id, column: item, "position": index} for index, item in enumerate(ids)]
-            await self.session.execute(insert(model), rows)
