@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from tests.helpers import ADMIN_SIGNUP_TOKEN, Api, serve
 from workcommunities.app import create_app
 from workcommunities.db.models import Media, metadata
-from workcommunities.domain.reference.services import seed_reference
+from workcommunities.domain.reference.services import ReferenceService
 from workcommunities.settings import Settings, load_settings
 
 REFERENCE_TABLES = {"sphere", "skill", "status"}
@@ -124,7 +124,7 @@ async def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> As
     async with engine.begin() as conn:
         await conn.run_sync(metadata.create_all)
     async with application.state.db_config.get_session() as session:
-        await seed_reference(session)
+        await ReferenceService(session).seed()
         await session.commit()
     yield application
     await engine.dispose()

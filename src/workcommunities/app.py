@@ -9,6 +9,7 @@ from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin
 from litestar import Litestar, Router
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
+from litestar.di import Provide
 from litestar.logging import LoggingConfig
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
@@ -22,10 +23,12 @@ from litestar_granian import GranianPlugin
 from workcommunities import __version__
 from workcommunities.cli import CLIPlugin
 from workcommunities.db.engine import create_db_config
-from workcommunities.domain.admin.controllers import AdminController
+from workcommunities.domain.admin.controllers import AdminCommunityController, AdminCompanyController
 from workcommunities.domain.auth.controllers import AuthController
-from workcommunities.domain.communities.controllers import AdminCommunityController, CommunityController
+from workcommunities.domain.auth.guards import document_security, provide_caller, provide_viewer
+from workcommunities.domain.communities.controllers import CommunityController
 from workcommunities.domain.companies.controllers import CompanyController
+from workcommunities.domain.companies.deps import provide_company
 from workcommunities.domain.content.controllers import ContentController
 from workcommunities.domain.events.controllers import EventController
 from workcommunities.domain.media.controllers import MediaController
@@ -73,11 +76,18 @@ def create_app(settings: Settings | None = None) -> Litestar:
             EventController,
             CompanyController,
             CommunityController,
-            AdminController,
+            AdminCompanyController,
             AdminCommunityController,
             ProfileController,
             UserController,
         ],
+        # Who calls (see domain/auth/guards.py): `caller` behind a guard, `viewer` where a token is optional,
+        # `company` (the caller's company) on company routes.
+        dependencies={
+            "caller": Provide(provide_caller),
+            "viewer": Provide(provide_viewer),
+            "company": Provide(provide_company),
+        },
         plugins=[SQLAlchemyPlugin(config=db_config), GranianPlugin(), CLIPlugin()],
         exception_handlers=exception_handlers,
         # Close pooled connections on shutdown, so a stopping worker leaves none behind on the database.
@@ -113,6 +123,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         debug=False,
     )
     _document_validation_as_422(app.openapi_schema)
+    document_security(app)
     return app
 
 

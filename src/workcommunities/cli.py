@@ -9,12 +9,11 @@ import click
 from litestar import Litestar
 from litestar.cli._utils import LitestarGroup
 from litestar.plugins import CLIPluginProtocol
-from sqlalchemy import select
 
-from workcommunities.db.models import Profile, Role, User
 from workcommunities.domain.auth.schemas import EmailPasswordIn
-from workcommunities.domain.reference.services import seed_reference
-from workcommunities.lib.security import hash_password
+from workcommunities.domain.auth.services import AuthService
+from workcommunities.domain.reference.services import ReferenceService
+from workcommunities.lib.errors import DomainError
 
 
 @click.group(cls=LitestarGroup, name="seed")
@@ -29,7 +28,7 @@ def seed_reference_command(app: Litestar) -> None:
     async def run() -> None:
         config = app.state.db_config
         async with config.get_session() as session:
-            await seed_reference(session)
+            await ReferenceService(session).seed()
             await session.commit()
         await config.get_engine().dispose()
 
@@ -52,21 +51,19 @@ def create_admin_command(app: Litestar, email: str, password: str) -> None:
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from exc
 
-    async def run() -> bool:
+    async def run() -> None:
         config = app.state.db_config
-        async with config.get_session() as session:
-            if await session.scalar(select(User.id).where(User.email == data.email)):
-                return False
-            user = User(role=Role.admin, email=data.email, password_hash=await hash_password(data.password))
-            session.add(user)
-            await session.flush()
-            session.add(Profile(user_id=user.id))
-            await session.commit()
-        await config.get_engine().dispose()
-        return True
+        try:
+            async with config.get_session() as session:
+                await AuthService(session, app.state.settings, app.state.sms_sender).create_admin(data)
+                await session.commit()
+        finally:
+            await config.get_engine().dispose()
 
-    if not asyncio.run(run()):
-        raise click.ClickException(f"{data.email} is already registered")
+    try:
+        asyncio.run(run())
+    except DomainError as exc:  # e.g. "Email already registered"
+        raise click.ClickException(f"{data.email}: {exc.detail}") from exc
     click.echo(f"admin {data.email} created")
 
 

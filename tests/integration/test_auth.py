@@ -170,6 +170,18 @@ async def test_company_signup_and_login(client: httpx.AsyncClient, app: Litestar
     assert response.status_code == 400
 
 
+async def test_concurrent_signups_with_one_email_make_one_account(client: httpx.AsyncClient, app: Litestar) -> None:
+    """Signups that race past the e-mail check lose on the unique key: a 409 with the users repository's detail."""
+    body = {"email": "race@acme.example", "password": "long-enough", "name": "Acme"}
+    responses = await asyncio.gather(*(client.post("/auth/company/signup", json=body) for _ in range(8)))
+    assert [response.status_code for response in responses].count(200) == 1
+    refusals = {(400, "Email already registered"), (409, "Account already exists")}
+    for response in responses:
+        assert response.status_code == 200 or (response.status_code, response.json()["detail"]) in refusals
+    assert len(await _rows(app, select(User.id).where(User.email == "race@acme.example"))) == 1
+    assert len(await _rows(app, select(Company.id).where(Company.email == "race@acme.example"))) == 1
+
+
 @pytest.mark.parametrize(
     "body",
     [

@@ -1,7 +1,7 @@
 """Guards through a real HTTP stack: an app with one route per guard, on the session's database.
 
-The product routes use these same guards; this file pins their rules (401 details, forged tokens, database role,
-company resolution) in one place.
+The product routes use these same guards and dependencies; this file pins their rules (401 details, forged tokens,
+database role, the caller's company) in one place.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator
 from typing import Any
+from uuid import UUID
 
 import httpx
 import jwt
@@ -16,29 +17,29 @@ import pytest
 from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin
 from litestar import Litestar, Request, get
 from litestar.datastructures import State
+from litestar.di import NamedDependency, Provide
 from sqlalchemy import delete
 
 from tests.conftest import TEST_JWT_SECRET
 from tests.helpers import Api, bearer, claims, serve
 from workcommunities.db.engine import create_db_config
 from workcommunities.db.models import Company, Role, User
-from workcommunities.lib.errors import exception_handlers
-from workcommunities.lib.security import (
-    optional_principal,
+from workcommunities.domain.auth.guards import (
+    provide_caller,
+    provide_viewer,
     require_admin,
     require_company,
     require_role,
     require_user,
 )
+from workcommunities.domain.companies.deps import provide_company
+from workcommunities.lib.errors import exception_handlers
+from workcommunities.lib.security import Principal
 
 
 def _who(request: Request[Any, Any, Any]) -> dict[str, Any]:
     principal = request.user
-    return {
-        "user_id": principal.user_id.hex,
-        "role": principal.role,
-        "company_id": principal.company_id.hex if principal.company_id else None,
-    }
+    return {"user_id": principal.user_id.hex, "role": principal.role}
 
 
 @get("/any", guards=[require_user], sync_to_thread=False)
@@ -57,14 +58,13 @@ def admin_only(request: Request[Any, Any, Any]) -> dict[str, Any]:
 
 
 @get("/company", guards=[require_company], sync_to_thread=False)
-def company_only(request: Request[Any, Any, Any]) -> dict[str, Any]:
-    return _who(request)
+def company_only(request: Request[Any, Any, Any], company: NamedDependency[UUID]) -> dict[str, Any]:
+    return {**_who(request), "company_id": company.hex}
 
 
-@get("/public")
-async def public(request: Request[Any, Any, Any]) -> dict[str, Any]:
-    principal = await optional_principal(request)
-    return {"user_id": principal.user_id.hex if principal else None}
+@get("/public", sync_to_thread=False)
+def public(viewer: NamedDependency[Principal | None]) -> dict[str, Any]:
+    return {"user_id": viewer.user_id.hex if viewer else None}
 
 
 @pytest.fixture(scope="module")
@@ -75,6 +75,11 @@ async def guarded(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
         route_handlers=[any_user, student_only, admin_only, company_only, public],
         plugins=[SQLAlchemyPlugin(config=db_config)],
         exception_handlers=exception_handlers,
+        dependencies={
+            "caller": Provide(provide_caller),
+            "viewer": Provide(provide_viewer),
+            "company": Provide(provide_company),
+        },
         state=State({"settings": settings, "db_config": db_config}),
         on_shutdown=[db_config.get_engine().dispose],
     )
@@ -148,9 +153,7 @@ async def test_company_bound_resolution(guarded: httpx.AsyncClient, api: Api, ap
         assert (response.status_code, response.json()) == (403, {"detail": "Company is not set for this user"})
 
 
-def _uuid(value: str) -> Any:
-    from uuid import UUID
-
+def _uuid(value: str) -> UUID:
     return UUID(value)
 
 

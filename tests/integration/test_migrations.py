@@ -19,7 +19,7 @@ from workcommunities.db.models import metadata
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def cli(database_url: str, data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def cli(database_url: str, data_dir: Path, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "ENV": "dev", "DATABASE_URL": database_url, "DATA_DIR": str(data_dir), "LOG_LEVEL": "WARNING"}
     result = subprocess.run(
         [sys.executable, "-m", "workcommunities", *args],
@@ -30,7 +30,7 @@ def cli(database_url: str, data_dir: Path, *args: str) -> subprocess.CompletedPr
         timeout=300,
         check=False,
     )
-    assert result.returncode == 0, result.stdout + result.stderr
+    assert (result.returncode == 0) == ok, result.stdout + result.stderr
     return result
 
 
@@ -82,7 +82,12 @@ async def test_downgrade_to_base_and_back(fresh_database: str, tmp_path: Path) -
 
 
 async def test_admin_create_command(fresh_database: str, tmp_path: Path) -> None:
+    """The CLI makes admins through the same service as the signup: with a profile, refusing a known e-mail."""
     cli(fresh_database, tmp_path, "database", "upgrade", "--no-prompt")
     result = cli(fresh_database, tmp_path, "admin", "create", "--email", "Ops@Example.com", "--password", "a-long-one")
     assert "admin ops@example.com created" in result.stdout
     assert await _count(fresh_database, "user_account WHERE role = 'admin'") == 1
+    assert await _count(fresh_database, "profile") == 1
+    again = cli(fresh_database, tmp_path, "admin", "create", "--email", "ops@example.com", "--password", "x", ok=False)
+    assert "ops@example.com: Email already registered" in again.stderr
+    assert await _count(fresh_database, "user_account") == 1

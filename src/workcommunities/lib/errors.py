@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 import msgspec
+from advanced_alchemy.exceptions import DuplicateKeyError, NotFoundError, RepositoryError
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi import ResponseSpec
@@ -22,6 +23,15 @@ from litestar.status_codes import (
 from sqlalchemy.exc import DataError, DBAPIError
 
 logger = logging.getLogger("workcommunities")
+
+# Detail strings the contract fixes (§1.5) and more than one slice raises; a slice's own ones live in the slice.
+NOT_FOUND = "Not found"
+NOT_ALLOWED = "Not allowed"  # ownership: another company's community, post, event, case or story
+FORBIDDEN = "Forbidden"  # the caller's role may not use the route
+NO_COMPANY = "Company is not set for this user"
+ARCHIVED = "Community is archived"
+MEDIA_NOT_FOUND = "Media not found"
+OTHER_ROLE = "Phone is registered with another role"
 
 
 class DomainError(Exception):
@@ -40,12 +50,12 @@ class BadRequest(DomainError):
 
 class NotFound(DomainError):
     status_code = HTTP_404_NOT_FOUND
-    default_detail = "Not found"
+    default_detail = NOT_FOUND
 
 
 class Forbidden(DomainError):
     status_code = HTTP_403_FORBIDDEN
-    default_detail = "Not allowed"
+    default_detail = NOT_ALLOWED
 
 
 class Conflict(DomainError):
@@ -98,6 +108,10 @@ def validation_error_handler(_: Request[Any, Any, Any], exc: ValidationException
 
 def http_error_handler(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     headers = dict(exc.headers or {})
+    cause = exc.__cause__
+    if exc.status_code == HTTP_404_NOT_FOUND and isinstance(cause, ValueError) and not isinstance(cause, HTTPException):
+        # A typed path id ({post_id:uuid}) that does not parse names no entity: the entity's 404, not the router's.
+        return _json(exc.status_code, NOT_FOUND)
     if exc.status_code == HTTP_429_TOO_MANY_REQUESTS:
         headers.setdefault("Retry-After", headers.get("RateLimit-Reset", "60"))
         return _json(exc.status_code, "Too many requests", headers)
@@ -107,15 +121,36 @@ def http_error_handler(_: Request[Any, Any, Any], exc: HTTPException) -> Respons
     return _json(exc.status_code, exc.detail, headers)
 
 
+UNIQUE_VIOLATION = "23505"
+
+
+def sqlstate(exc: BaseException | None) -> str:
+    """The PostgreSQL SQLSTATE of a database error ("" for other errors and on SQLite)."""
+    orig = getattr(exc, "orig", None)
+    return str(getattr(orig, "pgcode", None) or getattr(orig, "sqlstate", None) or "")
+
+
 def database_error_handler(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[Any]:
     """A value the database refuses although the request validated (SQLSTATE class 22, "data exception": a NUL
     character in text on PostgreSQL, say) is bad input, so a 422; anything else stays a 500. Either way the
     request's transaction is rolled back."""
-    sqlstate = str(getattr(exc.orig, "pgcode", None) or getattr(exc.orig, "sqlstate", None) or "")
-    if isinstance(exc, DataError) or sqlstate.startswith("22"):
+    if isinstance(exc, DataError) or sqlstate(exc).startswith("22"):
         logger.info("database refused a value: %s", exc.orig)
         msg = "A value is not accepted by the database (too long, out of range, or with a NUL character)"
         return _json(HTTP_422_UNPROCESSABLE_ENTITY, [{"type": "value_error", "loc": ["body"], "msg": msg}])
+    return internal_error_handler(request, exc)
+
+
+def repository_error_handler(request: Request[Any, Any, Any], exc: RepositoryError) -> Response[Any]:
+    """Advanced Alchemy's errors: not found → 404 and a taken unique key → 409, each with the detail the repository's
+    `error_messages` gave it; a database error it wrapped is handled as that error."""
+    if isinstance(exc, NotFoundError):
+        return _json(HTTP_404_NOT_FOUND, exc.detail)
+    # Advanced Alchemy spots a duplicate key by its message, which asyncpg's errors do not match; the SQLSTATE does.
+    if isinstance(exc, DuplicateKeyError) or sqlstate(exc.__cause__) == UNIQUE_VIOLATION:
+        return _json(HTTP_409_CONFLICT, exc.detail)
+    if isinstance(exc.__cause__, DBAPIError):
+        return database_error_handler(request, exc.__cause__)
     return internal_error_handler(request, exc)
 
 
@@ -128,6 +163,7 @@ exception_handlers: dict[type[Exception] | int, Any] = {
     DomainError: domain_error_handler,
     ValidationException: validation_error_handler,
     HTTPException: http_error_handler,
+    RepositoryError: repository_error_handler,
     DBAPIError: database_error_handler,
     HTTP_500_INTERNAL_SERVER_ERROR: internal_error_handler,
     Exception: internal_error_handler,

@@ -1,25 +1,90 @@
-"""Base Struct for the wire, and id helpers (ids travel as 32 lower-case hex characters)."""
+"""Wire conventions, each decided here once.
+
+- Request bodies derive from `Struct`; a PATCH body marks every field `… | UnsetType = UNSET`, and `present(body)` is
+  the one reading of it: the fields the client sent, with `null` kept (the slice's service decides what null means).
+- Response bodies derive from `Out`; `Out.from_row` applies the non-null rule (contract §1.10): a NULL column becomes
+  "" / 0 / [] / False by the field's type, and a UUID is written as 32 lower-case hex characters.
+- `parse_id` is the one reading of an id that arrives as text (in a body, a query, a token, or a path whose contract
+  answers an empty list for an unknown id); typed path ids (`{post_id:uuid}`) are parsed by the router.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any, Self
 from uuid import UUID
 
 import msgspec
+from advanced_alchemy.service import schema_dump
 from msgspec import Meta
+from msgspec import inspect as msgspec_inspect
+
+from workcommunities.db import AnyRow
 
 _HEX_ID = re.compile(r"^[0-9a-fA-F]{32}$")
 
 
 class Struct(msgspec.Struct, kw_only=True):
-    """Base of every request and response body."""
+    """Base of every request body."""
 
 
-def hex_id(value: UUID | None) -> str:
-    """An id as the wire writes it; a missing id is "" (the non-null rule)."""
-    return value.hex if value is not None else ""
+def present(body: Any) -> dict[str, Any]:
+    """The fields a client sent in a body Struct (UNSET dropped, null kept): what a PATCH applies. A dict (a body
+    already read, with values the service resolved) is taken as is."""
+    values: dict[str, Any] = schema_dump(body)
+    return values
+
+
+# --- responses and the non-null rule ----------------------------------------------------------------------------
+
+_EMPTY_BY_TYPE: dict[type[msgspec_inspect.Type], Callable[[], Any]] = {
+    msgspec_inspect.StrType: str,
+    msgspec_inspect.IntType: int,
+    msgspec_inspect.BoolType: bool,
+    msgspec_inspect.ListType: list,
+}
+# Per (response type, row columns): (column index, field name, empty value factory or None when null stays null).
+_PLANS: dict[tuple[type, tuple[str, ...]], list[tuple[int, str, Callable[[], Any] | None]]] = {}
+
+
+def _plan(cls: type[Out], columns: tuple[str, ...]) -> list[tuple[int, str, Callable[[], Any] | None]]:
+    info = msgspec_inspect.type_info(cls)
+    assert isinstance(info, msgspec_inspect.StructType)
+    empty = {field.name: _EMPTY_BY_TYPE.get(type(field.type)) for field in info.fields}
+    plan = [(index, name, empty[name]) for index, name in enumerate(columns) if name in empty]
+    _PLANS[cls, columns] = plan
+    return plan
+
+
+class Out(Struct):
+    """Base of every response body."""
+
+    @classmethod
+    def from_row(cls, row: AnyRow, /, **fields: Any) -> Self:
+        """A response from a row whose column labels are field names; `fields` supplies (or overrides) the rest.
+        NULL → the field's empty value ("" / 0 / [] / False; a nullable field keeps null), UUID → hex."""
+        columns = row._fields
+        plan = _PLANS.get((cls, columns)) or _plan(cls, columns)
+        values: dict[str, Any] = {}
+        for index, name, empty in plan:
+            value = row[index]
+            if value is None:
+                values[name] = empty() if empty is not None else None
+            elif isinstance(value, UUID):  # asyncpg returns its own UUID subclass
+                values[name] = value.hex
+            else:
+                values[name] = value
+        values.update(fields)
+        return cls(**values)
+
+
+class StatusOk(Out):
+    status: str = "ok"
+
+
+# --- ids, times and text ------------------------------------------------------------------------------------------
 
 
 def parse_id(value: str) -> UUID | None:
@@ -43,17 +108,13 @@ def required_text(value: str, field: str) -> str:
     return text
 
 
-def dedupe(values: list[str]) -> list[str]:
-    """Trimmed entries, empties dropped, first occurrence kept, order kept."""
+def dedupe(values: list[str] | None) -> list[str]:
+    """Trimmed entries, empties dropped, first occurrence kept, order kept (None is an empty list)."""
     seen: dict[str, None] = {}
-    for value in values:
+    for value in values or []:
         if (item := value.strip()) and item not in seen:
             seen[item] = None
     return list(seen)
-
-
-class StatusOk(Struct):
-    status: str = "ok"
 
 
 # Bounded input types: every request field that reaches a column is bounded by the column's size, so over-long

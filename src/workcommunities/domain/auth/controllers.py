@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from litestar import Controller, post
-from litestar.datastructures import State
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_204_NO_CONTENT
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from workcommunities.db.models import Role
+from workcommunities.domain.auth.deps import auth_service
 from workcommunities.domain.auth.schemas import (
     AdminSignupIn,
     CompanySignupIn,
@@ -22,14 +21,10 @@ from workcommunities.domain.auth.services import AuthService
 from workcommunities.lib.errors import documented
 
 
-def provide_auth_service(db_session: NamedDependency[AsyncSession], state: State) -> AuthService:
-    return AuthService(db_session, state.settings, state.sms_sender)
-
-
 class AuthController(Controller):
     path = "/auth"
     tags = ["auth"]
-    dependencies = {"auth": Provide(provide_auth_service, sync_to_thread=False)}
+    dependencies = {"auth": auth_service}
 
     @post(
         ["/otp/request", "/company/otp/request"],

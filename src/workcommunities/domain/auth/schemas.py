@@ -7,7 +7,7 @@ from typing import Annotated
 
 from msgspec import Meta
 
-from workcommunities.lib.schema import Name, Phone, Struct, required_text
+from workcommunities.lib.schema import Name, Out, Phone, Struct, required_text
 from workcommunities.lib.security import PASSWORD_MAX_BYTES
 
 Email = Annotated[str, Meta(max_length=320)]
@@ -56,6 +56,6 @@ class CompanySignupIn(Struct):
         self.name = required_text(self.name, "name")
 
 
-class TokenOut(Struct):
+class TokenOut(Out):
     access_token: str
     token_type: str = "bearer"  # noqa: S105 - the scheme name, not a secret

@@ -6,29 +6,39 @@ import hashlib
 import hmac
 import secrets
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from uuid import UUID
 
-from sqlalchemy import case, func, select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from workcommunities.db.models import Company, OtpCode, Profile, Role, User
+from workcommunities.db.models import Company, OtpCode, Role, User
+from workcommunities.domain.auth.repositories import LoginCodeRepository
 from workcommunities.domain.auth.schemas import CompanySignupIn, EmailPasswordIn, TokenOut
-from workcommunities.lib.errors import BadRequest, Conflict, Forbidden, TooManyRequests
-from workcommunities.lib.security import hash_password, issue_token, same_secret, verify_password
+from workcommunities.domain.companies.repositories import CompanyRepository
+from workcommunities.domain.users.services import UserService
+from workcommunities.lib.errors import FORBIDDEN, OTHER_ROLE, BadRequest, Conflict, Forbidden, TooManyRequests
+from workcommunities.lib.repository import Service, Session
+from workcommunities.lib.security import issue_token, same_secret, verify_password
 from workcommunities.lib.sms import SmsSender
 from workcommunities.settings import Settings
 
 INVALID_CODE = "Invalid code"
-OTHER_ROLE = "Phone is registered with another role"
 DEFAULT_COMPANY_NAME = "My Company"
 
 
-class AuthService:
-    def __init__(self, session: AsyncSession, settings: Settings, sms: SmsSender) -> None:
-        self.session = session
+class AuthService(Service[OtpCode, LoginCodeRepository]):
+    repository_type = LoginCodeRepository
+
+    def __init__(self, session: Session, settings: Settings, sms: SmsSender) -> None:
+        super().__init__(session)
         self.settings = settings
         self.sms = sms
+
+    @cached_property
+    def users(self) -> UserService:
+        return UserService(self.repository.session)
+
+    @cached_property
+    def companies(self) -> CompanyRepository:
+        return CompanyRepository(session=self.repository.session)
 
     # --- phone codes ----------------------------------------------------------------------------------------------
 
@@ -37,155 +47,97 @@ class AuthService:
         return hmac.new(self.settings.jwt_secret.encode(), f"{phone}:{code}".encode(), hashlib.sha256).hexdigest()
 
     async def request_code(self, phone: str) -> None:
-        """Issue a code (replacing older ones) unless the phone asked too recently; same answer for every phone."""
+        """Issue a code (retiring older ones) unless the phone asked too recently; same answer for every phone."""
         now = datetime.now(UTC)
         window_start = now - timedelta(hours=1)
-        recent = (
-            await self.session.execute(
-                select(func.count(), func.min(OtpCode.created_at), func.max(OtpCode.created_at)).where(
-                    OtpCode.phone == phone, OtpCode.created_at > window_start
-                )
-            )
-        ).one()
-        count, oldest, newest = recent
-        if newest is not None:
-            wait = self.settings.otp_resend_seconds - (now - newest).total_seconds()
+        recent = await self.repository.recent(phone, window_start)
+        if recent.newest is not None:
+            wait = self.settings.otp_resend_seconds - (now - recent.newest).total_seconds()
             if wait > 0:
                 raise TooManyRequests(retry_after=int(wait) + 1)
-        if count >= self.settings.otp_hourly_limit and oldest is not None:
-            raise TooManyRequests(retry_after=int((oldest - window_start).total_seconds()) + 1)
+        if recent.codes >= self.settings.otp_hourly_limit and recent.oldest is not None:
+            raise TooManyRequests(retry_after=int((recent.oldest - window_start).total_seconds()) + 1)
 
-        await self.session.execute(
-            update(OtpCode).where(OtpCode.phone == phone, OtpCode.consumed_at.is_(None)).values(consumed_at=now)
-        )
+        await self.repository.retire(phone, now)
         code = (
             self.settings.otp_code_override
             or f"{secrets.randbelow(10**self.settings.otp_length):0{self.settings.otp_length}d}"
         )
-        self.session.add(
-            OtpCode(
-                phone=phone,
-                code_hash=self._code_hash(phone, code),
-                expires_at=now + timedelta(seconds=self.settings.otp_ttl_seconds),
-                created_at=now,
-            )
+        expires_at = now + timedelta(seconds=self.settings.otp_ttl_seconds)
+        await self.create(
+            OtpCode(phone=phone, code_hash=self._code_hash(phone, code), expires_at=expires_at, created_at=now)
         )
-        await self.session.flush()
+        # The code is stored (flushed) before it is sent. If the gateway fails, the 503 rolls the code back, so the
+        # user can ask again at once; the plugin commits it after a successful send.
         await self.sms.send(phone, f"WorkCommunities code: {code}")
 
     async def _consume_code(self, phone: str, code: str) -> None:
-        """Accept the phone's newest live code once; a wrong try counts, and the last allowed try burns it.
-
-        Both are single UPDATE statements, so parallel guesses cannot overwrite each other's count (SQLite has no
-        row locks) and two requests with the right code cannot both use it.
-        """
+        """Accept the phone's newest live code once; a wrong try counts, and the last allowed try burns it."""
         now = datetime.now(UTC)
-        otp = await self.session.scalar(
-            select(OtpCode)
-            .where(OtpCode.phone == phone, OtpCode.consumed_at.is_(None))
-            .order_by(OtpCode.created_at.desc(), OtpCode.id.desc())
-            .limit(1)
-        )
+        otp = await self.repository.newest_live(phone)
         if otp is None or otp.expires_at <= now:
             raise BadRequest(INVALID_CODE)
-        this_code = OtpCode.id == otp.id
         if not hmac.compare_digest(otp.code_hash, self._code_hash(phone, code.strip())):
-            burned = case((OtpCode.attempts + 1 >= self.settings.otp_max_attempts, now), else_=OtpCode.consumed_at)
-            await self.session.execute(
-                update(OtpCode).where(this_code).values(attempts=OtpCode.attempts + 1, consumed_at=burned)
-            )
-            # The error response rolls the request back; the failed try must still count.
-            await self.session.commit()
+            await self.repository.count_failure(otp, now, self.settings.otp_max_attempts)
+            # The one transaction step of a service: the 400 below rolls the request back, and the failed try must
+            # still count, so it is committed here.
+            await self.repository.session.commit()
             raise BadRequest(INVALID_CODE)
-        used = await self.session.scalar(
-            update(OtpCode)
-            .where(this_code, OtpCode.consumed_at.is_(None))
-            .values(consumed_at=now)
-            .returning(OtpCode.id)
-        )
-        if used is None:  # burned or used by a parallel request in the meantime
+        if not await self.repository.use(otp, now):  # burned or used by a parallel request in the meantime
             raise BadRequest(INVALID_CODE)
+
+    async def _phone_user(self, phone: str, role: Role) -> User:
+        """The user of a verified phone, created with `role` on first login; a phone of another role → 409."""
+        user = await self.users.get_one_or_none(phone=phone)
+        if user is None:
+            return await self.users.create_account(role, phone=phone)
+        if user.role != role:
+            raise Conflict(OTHER_ROLE)
+        return user
 
     async def verify_student(self, phone: str, code: str) -> TokenOut:
         await self._consume_code(phone, code)
-        user = await self.session.scalar(select(User).where(User.phone == phone))
-        if user is None:
-            user = await self._create_user(Role.student, phone=phone)
-        elif user.role != Role.student:
-            raise Conflict(OTHER_ROLE)
-        return self._token(user)
+        return self._token(await self._phone_user(phone, Role.student))
 
     async def verify_company(self, phone: str, code: str) -> TokenOut:
+        """A company login: the company bound to the phone (claimed if ownerless, D-32), else the user's oldest
+        company (bound to the phone if it has none), else a new "My Company"."""
         await self._consume_code(phone, code)
-        user = await self.session.scalar(select(User).where(User.phone == phone))
-        if user is None:
-            user = await self._create_user(Role.company, phone=phone)
-        elif user.role != Role.company:
-            raise Conflict(OTHER_ROLE)
-        company = await self.session.scalar(select(Company).where(Company.phone == phone))
-        if company is not None:
-            if company.owner_user_id is None:
-                company.owner_user_id = user.id
-        else:
-            company = await self.session.scalar(
-                select(Company).where(Company.owner_user_id == user.id).order_by(Company.created_at, Company.id)
-            )
-            if company is None:
-                company = Company(name=DEFAULT_COMPANY_NAME, owner_user_id=user.id, phone=phone)
-                self.session.add(company)
-            elif company.phone is None:
-                company.phone = phone
-        await self.session.flush()
+        user = await self._phone_user(phone, Role.company)
+        company = await self.companies.get_one_or_none(phone=phone)
+        if company is None and (owned := await self.companies.oldest_owned(user.id)) is not None:
+            company = await self.companies.get(owned)
+        if company is None:
+            company = await self.companies.add(Company(name=DEFAULT_COMPANY_NAME, owner_user_id=user.id, phone=phone))
+        elif company.owner_user_id is None or company.phone is None:
+            company.owner_user_id = company.owner_user_id or user.id
+            company.phone = company.phone or phone
+            company = await self.companies.update(company)
         return self._token(user, company.id)
 
     # --- e-mail and password --------------------------------------------------------------------------------------
 
+    async def create_admin(self, data: EmailPasswordIn) -> User:
+        """An admin account: `POST /auth/admin/signup` and `workcommunities admin create` both make admins here."""
+        return await self.users.create_account(Role.admin, email=data.email, password=data.password)
+
     async def admin_signup(self, data: EmailPasswordIn, signup_token: str) -> TokenOut:
         if not self.settings.admin_signup_enabled or not same_secret(signup_token, self.settings.admin_signup_token):
-            raise Forbidden("Forbidden")
-        user = await self._create_user(Role.admin, email=data.email, password=data.password)
-        return self._token(user)
+            raise Forbidden(FORBIDDEN)
+        return self._token(await self.create_admin(data))
 
     async def company_signup(self, data: CompanySignupIn) -> TokenOut:
-        user = await self._create_user(Role.company, email=data.email, password=data.password)
-        company = Company(name=data.name, owner_user_id=user.id, email=data.email)
-        self.session.add(company)
-        await self.session.flush()
+        user = await self.users.create_account(Role.company, email=data.email, password=data.password)
+        company = await self.companies.add(Company(name=data.name, owner_user_id=user.id, email=data.email))
         return self._token(user, company.id)
 
     async def password_login(self, data: EmailPasswordIn, role: Role) -> TokenOut:
-        user = await self.session.scalar(select(User).where(User.email == data.email))
+        user = await self.users.get_one_or_none(email=data.email)
         valid = await verify_password(data.password, user.password_hash if user is not None else None)
         if user is None or not valid or user.role != role:
             raise BadRequest("Invalid credentials")
-        company_id = None
-        if role == Role.company:
-            company_id = await self.session.scalar(
-                select(Company.id).where(Company.owner_user_id == user.id).order_by(Company.created_at, Company.id)
-            )
+        company_id = await self.companies.oldest_owned(user.id) if role == Role.company else None
         return self._token(user, company_id)
-
-    # --- helpers --------------------------------------------------------------------------------------------------
-
-    async def _create_user(
-        self, role: Role, *, phone: str | None = None, email: str | None = None, password: str | None = None
-    ) -> User:
-        if email is not None and await self.session.scalar(select(User.id).where(User.email == email)):
-            raise BadRequest("Email already registered")
-        user = User(
-            role=role,
-            phone=phone,
-            email=email,
-            password_hash=await hash_password(password) if password is not None else None,
-        )
-        self.session.add(user)
-        try:
-            await self.session.flush()
-        except IntegrityError as exc:  # a concurrent signup with the same phone or e-mail won the race
-            raise Conflict("Account already exists") from exc
-        self.session.add(Profile(user_id=user.id))
-        await self.session.flush()
-        return user
 
     def _token(self, user: User, company_id: UUID | None = None) -> TokenOut:
         return TokenOut(access_token=issue_token(self.settings, user, company_id))

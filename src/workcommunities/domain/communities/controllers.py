@@ -1,14 +1,15 @@
-"""`/communities` and `/admin/communities`."""
+"""`/communities` (`/admin/communities` is in domain/admin)."""
 
 from __future__ import annotations
 
-from typing import Any
+from uuid import UUID
 
-from litestar import Controller, Request, delete, get, patch, post
-from litestar.di import NamedDependency, Provide
+from litestar import Controller, delete, get, patch, post
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from workcommunities.domain.auth.guards import require_company, require_user
+from workcommunities.domain.communities.deps import community_service
 from workcommunities.domain.communities.schemas import (
     CaseCreateIn,
     CaseOut,
@@ -23,56 +24,15 @@ from workcommunities.domain.content.schemas import PostOut
 from workcommunities.lib.errors import documented
 from workcommunities.lib.pagination import Page, page_provider
 from workcommunities.lib.schema import StatusOk
-from workcommunities.lib.security import (
-    BEARER,
-    Principal,
-    authenticate,
-    optional_principal,
-    require_admin,
-    require_company,
-    require_user,
-)
+from workcommunities.lib.security import Principal
 
-CallerRequest = Request[Principal, Any, Any]
-
-
-def provide_community_service(db_session: NamedDependency[AsyncSession]) -> CommunityService:
-    return CommunityService(db_session)
+# Fixed segments (mine, joinable, by-company) win over `{community_id}`.
 
 
 class CommunityController(Controller):
     path = "/communities"
     tags = ["communities"]
-    dependencies = {"communities": Provide(provide_community_service, sync_to_thread=False)}
-
-    # Fixed paths (mine, joinable, by-company) are static segments: they win over `{community_id}`.
-
-    @get(
-        "/mine",
-        guards=[require_user],
-        security=BEARER,
-        dependencies={"page": page_provider(100)},
-        responses=documented(401, 403),
-        summary="Communities of the caller's company (company role) or the ones the caller is a member of",
-    )
-    async def mine(
-        self, request: CallerRequest, communities: NamedDependency[CommunityService], page: NamedDependency[Page]
-    ) -> list[CommunityOut]:
-        principal, claims = await authenticate(request)
-        return await communities.mine(principal, claims.get("company_id"), page)
-
-    @get(
-        "/joinable",
-        guards=[require_user],
-        security=BEARER,
-        dependencies={"page": page_provider(20)},
-        responses=documented(401),
-        summary="Communities the caller is not a member of, by name",
-    )
-    async def joinable(
-        self, request: CallerRequest, communities: NamedDependency[CommunityService], page: NamedDependency[Page]
-    ) -> list[CommunityOut]:
-        return await communities.joinable(request.user.user_id, page)
+    dependencies = {"communities": community_service}
 
     @get(
         "/",
@@ -84,22 +44,6 @@ class CommunityController(Controller):
         self, communities: NamedDependency[CommunityService], page: NamedDependency[Page]
     ) -> list[CommunityOut]:
         return await communities.public(page)
-
-    @post(
-        "/",
-        status_code=200,
-        guards=[require_company],
-        security=BEARER,
-        responses=documented(400, 401, 403),
-        summary="Create a community of the caller's company",
-    )
-    async def create(
-        self,
-        request: CallerRequest,
-        data: JSONBody[CommunityCreateIn],
-        communities: NamedDependency[CommunityService],
-    ) -> CommunityOut:
-        return await communities.create_for_company(data, request.user)
 
     @get(
         "/by-company/{company_id:str}",
@@ -113,75 +57,6 @@ class CommunityController(Controller):
         return await communities.by_company(company_id, page)
 
     @get(
-        "/{community_id:str}",
-        responses=documented(404, validation=False),
-        summary="A community with its cases and first 100 members (archived ones too)",
-    )
-    async def detail(
-        self, request: CallerRequest, community_id: FromPath[str], communities: NamedDependency[CommunityService]
-    ) -> CommunityDetailOut:
-        return await communities.detail(community_id, await optional_principal(request))
-
-    @get(
-        "/{community_id:str}/members",
-        dependencies={"page": page_provider(100)},
-        responses=documented(404),
-        summary="A community's members in join order",
-    )
-    async def members(
-        self,
-        request: CallerRequest,
-        community_id: FromPath[str],
-        communities: NamedDependency[CommunityService],
-        page: NamedDependency[Page],
-    ) -> list[CommunityMemberOut]:
-        return await communities.members(community_id, await optional_principal(request), page)
-
-    @patch(
-        "/{community_id:str}",
-        guards=[require_company],
-        security=BEARER,
-        responses=documented(400, 401, 403, 404),
-        summary="Edit or archive one of the caller's company's communities (only the given fields)",
-    )
-    async def update(
-        self,
-        request: CallerRequest,
-        community_id: FromPath[str],
-        data: JSONBody[CommunityUpdateIn],
-        communities: NamedDependency[CommunityService],
-    ) -> CommunityOut:
-        return await communities.update(community_id, data, owner=request.user)
-
-    @post(
-        "/{community_id:str}/follow",
-        status_code=200,
-        guards=[require_user],
-        security=BEARER,
-        responses=documented(401, 404, 409, validation=False),
-        summary="Become a member (idempotent)",
-    )
-    async def follow(
-        self, request: CallerRequest, community_id: FromPath[str], communities: NamedDependency[CommunityService]
-    ) -> StatusOk:
-        await communities.follow(community_id, request.user.user_id)
-        return StatusOk()
-
-    @delete(
-        "/{community_id:str}/follow",
-        status_code=200,
-        guards=[require_user],
-        security=BEARER,
-        responses=documented(401, 404, validation=False),
-        summary="Stop being a member (idempotent)",
-    )
-    async def unfollow(
-        self, request: CallerRequest, community_id: FromPath[str], communities: NamedDependency[CommunityService]
-    ) -> StatusOk:
-        await communities.unfollow(community_id, request.user.user_id)
-        return StatusOk()
-
-    @get(
         "/{community_id:str}/posts",
         dependencies={"page": page_provider(20)},
         responses=documented(),
@@ -192,70 +67,156 @@ class CommunityController(Controller):
     ) -> list[PostOut]:
         return await communities.posts(community_id, page)
 
+    @get(
+        "/{community_id:uuid}",
+        responses=documented(404, validation=False),
+        summary="A community with its cases and first 100 members (archived ones too)",
+    )
+    async def detail(
+        self,
+        community_id: FromPath[UUID],
+        communities: NamedDependency[CommunityService],
+        viewer: NamedDependency[Principal | None],
+    ) -> CommunityDetailOut:
+        return await communities.detail(community_id, viewer)
+
+    @get(
+        "/{community_id:uuid}/members",
+        dependencies={"page": page_provider(100)},
+        responses=documented(404),
+        summary="A community's members in join order",
+    )
+    async def members(
+        self,
+        community_id: FromPath[UUID],
+        communities: NamedDependency[CommunityService],
+        viewer: NamedDependency[Principal | None],
+        page: NamedDependency[Page],
+    ) -> list[CommunityMemberOut]:
+        return await communities.members(community_id, viewer, page)
+
+    @get(
+        "/mine",
+        guards=[require_user],
+        dependencies={"page": page_provider(100)},
+        responses=documented(401, 403),
+        summary="Communities of the caller's company (company role) or the ones the caller is a member of",
+    )
+    async def mine(
+        self,
+        caller: NamedDependency[Principal],
+        communities: NamedDependency[CommunityService],
+        page: NamedDependency[Page],
+    ) -> list[CommunityOut]:
+        return await communities.mine(caller, page)
+
+    @get(
+        "/joinable",
+        guards=[require_user],
+        dependencies={"page": page_provider(20)},
+        responses=documented(401),
+        summary="Communities the caller is not a member of, by name",
+    )
+    async def joinable(
+        self,
+        caller: NamedDependency[Principal],
+        communities: NamedDependency[CommunityService],
+        page: NamedDependency[Page],
+    ) -> list[CommunityOut]:
+        return await communities.joinable(caller.user_id, page)
+
     @post(
-        "/{community_id:str}/cases",
+        "/{community_id:uuid}/follow",
+        guards=[require_user],
+        status_code=200,
+        responses=documented(401, 404, 409, validation=False),
+        summary="Become a member (idempotent)",
+    )
+    async def follow(
+        self,
+        caller: NamedDependency[Principal],
+        community_id: FromPath[UUID],
+        communities: NamedDependency[CommunityService],
+    ) -> StatusOk:
+        await communities.follow(community_id, caller.user_id)
+        return StatusOk()
+
+    @delete(
+        "/{community_id:uuid}/follow",
+        guards=[require_user],
+        status_code=200,
+        responses=documented(401, 404, validation=False),
+        summary="Stop being a member (idempotent)",
+    )
+    async def unfollow(
+        self,
+        caller: NamedDependency[Principal],
+        community_id: FromPath[UUID],
+        communities: NamedDependency[CommunityService],
+    ) -> StatusOk:
+        await communities.unfollow(community_id, caller.user_id)
+        return StatusOk()
+
+    @post(
+        "/",
         status_code=200,
         guards=[require_company],
-        security=BEARER,
+        responses=documented(400, 401, 403),
+        summary="Create a community of the caller's company",
+    )
+    async def create(
+        self,
+        company: NamedDependency[UUID],
+        data: JSONBody[CommunityCreateIn],
+        communities: NamedDependency[CommunityService],
+    ) -> CommunityOut:
+        return await communities.create_for_company(company, data)
+
+    @patch(
+        "/{community_id:uuid}",
+        guards=[require_company],
+        responses=documented(400, 401, 403, 404),
+        summary="Edit or archive one of the caller's company's communities (only the given fields)",
+    )
+    async def update(
+        self,
+        company: NamedDependency[UUID],
+        community_id: FromPath[UUID],
+        data: JSONBody[CommunityUpdateIn],
+        communities: NamedDependency[CommunityService],
+    ) -> CommunityOut:
+        return await communities.update_owned(company, community_id, data)
+
+    @post(
+        "/{community_id:uuid}/cases",
+        guards=[require_company],
+        status_code=200,
         responses=documented(401, 403, 404, 409),
         summary="Add a case to one of the caller's company's communities",
     )
     async def add_case(
         self,
-        request: CallerRequest,
-        community_id: FromPath[str],
+        company: NamedDependency[UUID],
+        community_id: FromPath[UUID],
         data: JSONBody[CaseCreateIn],
         communities: NamedDependency[CommunityService],
     ) -> CaseOut:
-        return await communities.add_case(community_id, data, request.user)
+        return await communities.add_case(company, community_id, data)
 
     @delete(
-        "/{community_id:str}/cases/{case_id:str}",
-        status_code=200,
+        # The case id stays text: its 404 says `Case not found` (contract §2.6), malformed or unknown alike.
+        "/{community_id:uuid}/cases/{case_id:str}",
         guards=[require_company],
-        security=BEARER,
+        status_code=200,
         responses=documented(401, 403, 404, validation=False),
         summary="Delete a case of one of the caller's company's communities",
     )
     async def delete_case(
         self,
-        request: CallerRequest,
-        community_id: FromPath[str],
+        company: NamedDependency[UUID],
+        community_id: FromPath[UUID],
         case_id: FromPath[str],
         communities: NamedDependency[CommunityService],
     ) -> StatusOk:
-        await communities.delete_case(community_id, case_id, request.user)
+        await communities.delete_case(company, community_id, case_id)
         return StatusOk()
-
-
-class AdminCommunityController(Controller):
-    path = "/admin/communities"
-    tags = ["admin"]
-    guards = [require_admin]
-    dependencies = {"communities": Provide(provide_community_service, sync_to_thread=False)}
-
-    @post(
-        "/",
-        status_code=200,
-        security=BEARER,
-        responses=documented(400, 401, 403, 404),
-        summary="Create a community for any company, or for none",
-    )
-    async def create(
-        self, data: JSONBody[CommunityCreateIn], communities: NamedDependency[CommunityService]
-    ) -> CommunityOut:
-        return await communities.create_as_admin(data)
-
-    @patch(
-        "/{community_id:str}",
-        security=BEARER,
-        responses=documented(400, 401, 403, 404),
-        summary="Edit or archive any community (only the given fields)",
-    )
-    async def update(
-        self,
-        community_id: FromPath[str],
-        data: JSONBody[CommunityUpdateIn],
-        communities: NamedDependency[CommunityService],
-    ) -> CommunityOut:
-        return await communities.update(community_id, data, owner=None)

@@ -1,15 +1,15 @@
-"""Community shapes shared by every slice that shows communities."""
+"""Community shapes shared by every slice that shows communities, and the bodies of /communities."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from msgspec import UNSET, UnsetType, field
+from msgspec import UNSET, UnsetType
 
-from workcommunities.lib.schema import Amount, Name, Struct, TagList, Title, Url, WireId, as_utc, required_text
+from workcommunities.lib.schema import Amount, Name, Out, Struct, TagList, Title, Url, WireId, as_utc, required_text
 
 
-class CommunityForUserOut(Struct):
+class CommunityForUserOut(Out):
     """A community without its member count (the shape of `/users/{id}` communities)."""
 
     id: str
@@ -23,10 +23,10 @@ class CommunityForUserOut(Struct):
 
 
 class CommunityOut(CommunityForUserOut):
-    members_count: int = 0
+    members_count: int
 
 
-class CaseOut(Struct):
+class CaseOut(Out):
     id: str
     community_id: str
     title: str
@@ -35,7 +35,7 @@ class CaseOut(Struct):
     solutions_count: int
 
 
-class CommunityMemberOut(Struct):
+class CommunityMemberOut(Out):
     """A member: `role` is the user's global role; `phone` is "" unless the viewer is that user or an admin."""
 
     id: str
@@ -49,8 +49,8 @@ class CommunityMemberOut(Struct):
 class CommunityDetailOut(CommunityOut):
     """A community with its cases (newest date first) and its first 100 members (join order)."""
 
-    cases: list[CaseOut] = field(default_factory=list)
-    members: list[CommunityMemberOut] = field(default_factory=list)
+    cases: list[CaseOut]
+    members: list[CommunityMemberOut]
 
 
 # --- request bodies -------------------------------------------------------------------------------------------------

@@ -8,10 +8,10 @@ from msgspec import UNSET, UnsetType
 from workcommunities.domain.communities.schemas import CommunityOut
 from workcommunities.domain.media.schemas import MediaOut
 from workcommunities.domain.reference.schemas import SkillOut
-from workcommunities.lib.schema import IdList, Name, Struct, WireId, required_text
+from workcommunities.lib.schema import IdList, Name, Out, Phone, Struct, WireId, required_text
 
 
-class CompanyOut(Struct):
+class CompanyOut(Out):
     id: str
     name: str
     description: str
@@ -37,6 +37,13 @@ class CompanyUpdateIn(Struct):
     def __post_init__(self) -> None:
         if not isinstance(self.name, UnsetType):
             self.name = required_text(self.name, "name")
+
+
+class AdminCompanyUpdateIn(CompanyUpdateIn):
+    """`PATCH /companies/me`'s fields, plus `phone` (D-32): the next company OTP login with it owns an ownerless
+    company; `null` unbinds it."""
+
+    phone: Phone | UnsetType | None = UNSET
 
 
 class CompanyCreateIn(Struct):

@@ -1,61 +1,89 @@
 """Rules shared by posts and events (one `content` table): where a company may publish, which content it owns, and
-replacing a content row's ordered media and skills."""
+how a body becomes columns and ordered link lists. `ContentService` and `EventService` are both a PublishingService.
+"""
 
 from __future__ import annotations
 
+from functools import cached_property
+from typing import Any, Generic, TypeVar
 from uuid import UUID
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from advanced_alchemy.service import ModelDictT
 
-from workcommunities.db import replace_ordered
-from workcommunities.db.models import Community, Content, ContentMedia, ContentSkill, ContentType
-from workcommunities.lib.errors import Conflict, Forbidden, NotFound
+from workcommunities.db.models import Content, ContentType
+from workcommunities.domain.communities.repositories import CommunityRepository
+from workcommunities.domain.content.repositories import ContentRepository
+from workcommunities.domain.media.repositories import MediaRepository
+from workcommunities.domain.reference.repositories import SkillRepository
+from workcommunities.lib.repository import Service, Session
+from workcommunities.lib.schema import Struct, dedupe, parse_id, present
 
-ARCHIVED = "Community is archived"
-
-
-async def publishable_community(session: AsyncSession, company_id: UUID, community_id: UUID | None) -> UUID:
-    """A community the caller may publish into: 404 unknown (or malformed), 403 another company's (or no company's),
-    409 archived."""
-    found = None
-    if community_id is not None:
-        query = select(Community.company_id, Community.is_archived).where(Community.id == community_id)
-        found = (await session.execute(query)).first()
-    if found is None or community_id is None:
-        raise NotFound()
-    if found.company_id != company_id:
-        raise Forbidden()
-    if found.is_archived:
-        raise Conflict(ARCHIVED)
-    return community_id
+ContentRepositoryT = TypeVar("ContentRepositoryT", bound=ContentRepository)
 
 
-async def owned_content(session: AsyncSession, company_id: UUID, content_id: UUID | None, kind: ContentType) -> Content:
-    """A post or event of one of the caller's communities, locked for the write (concurrent edits of one row wait
-    for each other instead of colliding on its links): 404 unknown or of the other kind, 403 someone else's."""
-    row = None
-    if content_id is not None:
-        query = (
-            select(Content, Community.company_id)
-            .join(Community, Community.id == Content.community_id)
-            .where(Content.id == content_id, Content.type == kind)
-            .with_for_update(of=Content)
-        )
-        row = (await session.execute(query)).first()
-    if row is None:
-        raise NotFound()
-    content, owner = row
-    if owner != company_id:
-        raise Forbidden()
-    return content
+class PublishingService(Service[Content, ContentRepositoryT], Generic[ContentRepositoryT]):
+    def __init__(self, session: Session) -> None:
+        super().__init__(session)
+        self.media = MediaRepository(session=session)
 
+    @cached_property
+    def communities(self) -> CommunityRepository:
+        return CommunityRepository(session=self.repository.session)
 
-async def replace_links(
-    session: AsyncSession, content_id: UUID, *, media_ids: list[UUID] | None, skill_ids: list[UUID] | None
-) -> None:
-    """Replace the ordered media and/or skills of a content row (None leaves that list as it is)."""
-    if media_ids is not None:
-        await replace_ordered(session, ContentMedia.content_id, content_id, ContentMedia.media_id, media_ids)
-    if skill_ids is not None:
-        await replace_ordered(session, ContentSkill.content_id, content_id, ContentSkill.skill_id, skill_ids)
+    @cached_property
+    def skills(self) -> SkillRepository:
+        return SkillRepository(session=self.repository.session)
+
+    async def to_model_on_create(self, data: ModelDictT[Content]) -> ModelDictT[Content]:
+        return await self._columns(data)
+
+    async def to_model_on_update(self, data: ModelDictT[Content]) -> ModelDictT[Content]:
+        return await self._columns(data)
+
+    async def _columns(self, data: ModelDictT[Content]) -> ModelDictT[Content]:
+        """A body's present fields as columns: tags trimmed and deduplicated (null is []), an event's single legacy
+        media must exist (null or "" clears it)."""
+        values = present(data)
+        if "tags" in values:
+            values["tags"] = dedupe(values["tags"])
+        if "media_id" in values:
+            values["media_id"] = await self.media.existing_id(values["media_id"], "media_id")
+        return values
+
+    async def _links(self, values: dict[str, Any]) -> dict[str, list[UUID] | None]:
+        """The ordered link lists a body replaces (null empties them; absent leaves them), every id checked."""
+        links: dict[str, list[UUID] | None] = {"media_ids": None, "skill_ids": None}
+        if "media_uids" in values:
+            links["media_ids"] = await self.media.existing_ids(values["media_uids"] or [], "media_uids")
+        if "skill_ids" in values:
+            links["skill_ids"] = await self.skills.existing_ids(values["skill_ids"] or [], "skill_ids")
+        return links
+
+    async def _community(self, company_id: UUID, value: str) -> UUID:
+        """A community id of a body: one the caller's company may publish into (404 / 403 / 409)."""
+        return await self.communities.writable(company_id, parse_id(value.strip()))
+
+    async def publish(self, company_id: UUID, kind: ContentType, body: Struct) -> UUID:
+        """A new post or event in one of the company's communities; its id."""
+        values = present(body)
+        community_id = await self._community(company_id, values["community_id"])
+        links = await self._links(values)
+        content = await self.create({**values, "community_id": community_id, "type": kind})
+        await self.repository.replace_links(content.id, **links)
+        return content.id
+
+    async def revise(self, company_id: UUID, kind: ContentType, content_id: UUID, body: Struct) -> None:
+        """Apply a PATCH to the company's post or event. An archived community's content is read-only."""
+        content = await self.repository.owned(company_id, content_id, kind)
+        await self.communities.writable(company_id, content.community_id)
+        values = present(body)
+        if "community_id" in values:  # an event may move to another of the company's communities
+            values["community_id"] = await self._community(company_id, values["community_id"])
+        links = await self._links(values)
+        await self.update(values, item_id=content_id)
+        await self.repository.replace_links(content_id, **links)
+
+    async def remove(self, company_id: UUID, kind: ContentType, content_id: UUID) -> None:
+        """Deleting stays possible in an archived community (the owner may clean up); links go by ON DELETE CASCADE."""
+        await self.repository.owned(company_id, content_id, kind)
+        await self.delete(content_id)

@@ -8,10 +8,10 @@ from msgspec import UNSET, UnsetType
 
 from workcommunities.domain.media.schemas import MediaOut
 from workcommunities.domain.reference.schemas import SkillOut
-from workcommunities.lib.schema import Amount, IdList, Struct, TagList, Title, WireId, required_text
+from workcommunities.lib.schema import Amount, IdList, Out, Struct, TagList, Title, WireId, required_text
 
 
-class PostOut(Struct):
+class PostOut(Out):
     id: str
     community_id: str
     title: str
@@ -23,7 +23,7 @@ class PostOut(Struct):
     participant_payout: int
 
 
-class ContentItemOut(Struct):
+class ContentItemOut(Out):
     """One row of the unified feed: a post, or an event with its description as `body`."""
 
     id: str
@@ -39,7 +39,7 @@ class ContentItemOut(Struct):
     participant_payout: int
 
 
-class StoryOut(Struct):
+class StoryOut(Out):
     id: str
     # Holds the company id: the old clients read this name (contract D-08); `company_id` says it plainly.
     community_id: str
@@ -52,11 +52,11 @@ class StoryOut(Struct):
 # --- request bodies ---------------------------------------------------------------------------------------------------
 
 
-class PostCreateIn(Struct):
+class ContentCreateIn(Struct):
+    """What a new post and a new event share."""
+
     community_id: WireId
     title: Title
-    body: str
-    media_uids: IdList = []  # ordered; duplicates are dropped
     tags: TagList | None = None
     skill_ids: IdList | None = None
     cost: Amount | None = None
@@ -66,13 +66,10 @@ class PostCreateIn(Struct):
         self.title = required_text(self.title, "title")
 
 
-class PostUpdateIn(Struct):
-    """Only present fields apply. `title: null` is a 422; `body: null` clears the body; a null list clears it; a list
-    replaces the stored one (media keep the given order)."""
+class ContentUpdateIn(Struct):
+    """What a post's and an event's PATCH share: `title: null` is a 422; a null list clears it."""
 
     title: Title | UnsetType = UNSET
-    body: str | UnsetType | None = UNSET
-    media_uids: IdList | UnsetType | None = UNSET
     tags: TagList | UnsetType | None = UNSET
     skill_ids: IdList | UnsetType | None = UNSET
     cost: Amount | UnsetType | None = UNSET
@@ -81,6 +78,19 @@ class PostUpdateIn(Struct):
     def __post_init__(self) -> None:
         if isinstance(self.title, str):
             self.title = required_text(self.title, "title")
+
+
+class PostCreateIn(ContentCreateIn, kw_only=True):
+    body: str
+    media_uids: IdList = []  # ordered; duplicates are dropped
+
+
+class PostUpdateIn(ContentUpdateIn):
+    """Only present fields apply. `body: null` clears the body; a list replaces the stored one (media keep the given
+    order)."""
+
+    body: str | UnsetType | None = UNSET
+    media_uids: IdList | UnsetType | None = UNSET
 
 
 class StoryCreateIn(Struct):

@@ -4,30 +4,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import State
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import OpenAPIMediaType, Operation, RequestBody, Schema
 from litestar.openapi.spec.enums import OpenAPIFormat, OpenAPIType
 from litestar.params import FromPath
 from litestar.response import Stream
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from workcommunities.domain.auth.guards import require_user
+from workcommunities.domain.media.deps import media_service
 from workcommunities.domain.media.schemas import MediaOut
 from workcommunities.domain.media.services import MediaService
-from workcommunities.domain.media.storage import MediaStorage
 from workcommunities.lib.errors import documented
-from workcommunities.lib.security import BEARER, require_user
-from workcommunities.settings import Settings
-
-
-def provide_media_service(db_session: NamedDependency[AsyncSession], state: State) -> MediaService:
-    """The storage is the app's (built once by create_app from its settings)."""
-    storage: MediaStorage = state.media_storage
-    settings: Settings = state.settings
-    return MediaService(db_session, storage, settings.max_upload_bytes)
 
 
 @dataclass
@@ -55,33 +46,15 @@ _FILE_RESPONSES: dict[int, ResponseSpec] = {
 class MediaController(Controller):
     path = "/media"
     tags = ["media"]
-    dependencies = {
-        "media": Provide(provide_media_service, sync_to_thread=False),
-    }
-
-    @post(
-        "/upload",
-        status_code=200,
-        guards=[require_user],
-        security=BEARER,
-        responses=documented(401, 413, 415),
-        operation_class=MultipartUploadOperation,
-        # The service enforces MAX_UPLOAD_BYTES on the bytes received, so the framework's fixed cap is lifted here.
-        request_max_body_size=None,
-        summary="Upload an image (JPEG, PNG, WebP, GIF) or a video (MP4, QuickTime) as multipart field `file`",
-    )
-    async def upload(self, request: Request[Any, Any, Any], media: NamedDependency[MediaService]) -> MediaOut:
-        return await media.upload(
-            request.stream(), request.headers.get("content-type", ""), request.headers.get("content-length", "")
-        )
+    dependencies = {"media": media_service}
 
     @get(
-        "/{media_id:str}",
+        "/{media_id:uuid}",
         responses=_FILE_RESPONSES,
         summary="Download a media file (anonymous; ETag, byte ranges, long cache)",
     )
     async def download(
-        self, media_id: FromPath[str], request: Request[Any, Any, Any], media: NamedDependency[MediaService]
+        self, media_id: FromPath[UUID], request: Request[Any, Any, Any], media: NamedDependency[MediaService]
     ) -> Response[Any]:
         result = await media.download(
             media_id,
@@ -92,3 +65,18 @@ class MediaController(Controller):
         if result.body is None:
             return Response(content=b"", status_code=result.status_code, headers=result.headers)
         return Stream(result.body, status_code=result.status_code, headers=result.headers, media_type=result.mime)
+
+    @post(
+        "/upload",
+        guards=[require_user],
+        status_code=200,
+        responses=documented(401, 413, 415),
+        operation_class=MultipartUploadOperation,
+        # The service enforces MAX_UPLOAD_BYTES on the bytes received, so the framework's fixed cap is lifted here.
+        request_max_body_size=None,
+        summary="Upload an image (JPEG, PNG, WebP, GIF) or a video (MP4, QuickTime) as multipart field `file`",
+    )
+    async def upload(self, request: Request[Any, Any, Any], media: NamedDependency[MediaService]) -> MediaOut:
+        return await media.upload(
+            request.stream(), request.headers.get("content-type", ""), request.headers.get("content-length", "")
+        )

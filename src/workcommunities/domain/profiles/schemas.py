@@ -9,17 +9,14 @@ from msgspec import UNSET, Meta, UnsetType
 from workcommunities.domain.communities.schemas import CommunityOut
 from workcommunities.domain.events.schemas import EventOut
 from workcommunities.domain.reference.schemas import SkillOut, StatusOut
-from workcommunities.lib.schema import Struct
+from workcommunities.lib.schema import IdList, Out, Struct, WireId
 
 # Column sizes (db/models/users.py): longer text is a 422, never a database error.
 FullName = Annotated[str, Meta(max_length=200)]
 PortfolioUrl = Annotated[str, Meta(max_length=500)]
 
-# Reference lists are short; the cap keeps one IN list far below every driver's parameter limit.
-IdList = Annotated[list[Annotated[str, Meta(max_length=100)]], Meta(max_length=200)]
 
-
-class ProfileOut(Struct):
+class ProfileOut(Out):
     id: str  # the profile id
     user_id: str
     full_name: str
@@ -41,4 +38,4 @@ class ProfileUpdateIn(Struct):
     description: str | UnsetType | None = UNSET
     skill_uids: IdList | UnsetType | None = UNSET
     status_uids: IdList | UnsetType | None = UNSET
-    avatar_media_id: str | UnsetType | None = UNSET  # an addition: an uploaded media id; null or "" removes it
+    avatar_media_id: WireId | UnsetType | None = UNSET  # an addition: an uploaded media id; null or "" removes it

@@ -5,27 +5,22 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, get
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import QueryParameter
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from workcommunities.domain.reference.deps import reference_service
 from workcommunities.domain.reference.schemas import SkillOut, SphereOut, StatusOut
 from workcommunities.domain.reference.services import ReferenceService
-from workcommunities.lib.schema import parse_id
-
-
-def provide_reference_service(db_session: NamedDependency[AsyncSession]) -> ReferenceService:
-    return ReferenceService(db_session)
 
 
 class ReferenceController(Controller):
     path = "/reference"
     tags = ["reference"]
-    dependencies = {"reference": Provide(provide_reference_service, sync_to_thread=False)}
+    dependencies = {"reference": reference_service}
 
     @get("/spheres", summary="Spheres, in their fixed order")
     async def spheres(self, reference: NamedDependency[ReferenceService]) -> list[SphereOut]:
-        return await reference.spheres()
+        return await reference.sphere_list()
 
     @get("/skills", summary="Skills with their sphere, by sphere then position")
     async def skills(
@@ -33,11 +28,8 @@ class ReferenceController(Controller):
         reference: NamedDependency[ReferenceService],
         sphere_id: Annotated[str | None, QueryParameter(description="Only the skills of this sphere")] = None,
     ) -> list[SkillOut]:
-        if sphere_id is None:
-            return await reference.skills()
-        parsed = parse_id(sphere_id)
-        return await reference.skills(parsed) if parsed is not None else []
+        return await reference.skill_list(sphere_id)
 
     @get("/statuses", summary="Statuses, in their fixed order")
     async def statuses(self, reference: NamedDependency[ReferenceService]) -> list[StatusOut]:
-        return await reference.statuses()
+        return await reference.status_list()

@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-from workcommunities.lib.schema import Struct
+from workcommunities.lib.schema import Out
 
 
-class SphereOut(Struct):
+class SphereOut(Out):
     id: str
     title: str
     background_color: str
     text_color: str
 
 
-class SkillOut(Struct):
+class SkillOut(Out):
     id: str
     title: str
     sphere_id: str
     sphere: SphereOut | None
 
 
-class StatusOut(Struct):
+class StatusOut(Out):
     id: str
     title: str

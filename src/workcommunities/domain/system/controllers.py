@@ -8,16 +8,15 @@ from litestar import Controller, MediaType, Request, Response, get, head
 from litestar.di import NamedDependency
 from litestar.openapi.plugins import JsonRenderPlugin, OpenAPIRenderPlugin, RedocRenderPlugin, SwaggerRenderPlugin
 from litestar.status_codes import HTTP_503_SERVICE_UNAVAILABLE
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from workcommunities.domain.system.deps import database_ready
 from workcommunities.lib.errors import documented
 from workcommunities.lib.schema import StatusOk
 
 
 class SystemController(Controller):
     tags = ["system"]
+    dependencies = {"database_ready": database_ready}
 
     @get("/health", summary="Liveness", sync_to_thread=False)
     def health(self) -> StatusOk:
@@ -32,10 +31,8 @@ class SystemController(Controller):
         summary="Readiness: 200 when the database answers, 503 otherwise",
         responses=documented(503, validation=False),
     )
-    async def ready(self, db_session: NamedDependency[AsyncSession]) -> Response[StatusOk]:
-        try:
-            await db_session.execute(text("SELECT 1"))
-        except (SQLAlchemyError, OSError):
+    async def ready(self, database_ready: NamedDependency[bool]) -> Response[StatusOk]:
+        if not database_ready:
             return Response(StatusOk(status="unavailable"), status_code=HTTP_503_SERVICE_UNAVAILABLE)
         return Response(StatusOk())
 

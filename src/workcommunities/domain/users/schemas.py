@@ -6,10 +6,10 @@ from datetime import datetime
 
 from workcommunities.domain.communities.schemas import CommunityForUserOut
 from workcommunities.domain.reference.schemas import SkillOut, StatusOut
-from workcommunities.lib.schema import Struct
+from workcommunities.lib.schema import Out
 
 
-class UserOut(Struct):
+class UserOut(Out):
     """A row of the admin's user list."""
 
     id: str
@@ -20,7 +20,7 @@ class UserOut(Struct):
     created_at: datetime
 
 
-class UserDetailOut(Struct):
+class UserDetailOut(Out):
     """A user's public page. `phone` is "" unless the caller is that user or an admin; no e-mail, ever."""
 
     id: str

@@ -1,82 +1,60 @@
-"""Users: the admin's list, and a user's public page.
-
-Neither writes anything. The public page shows the phone only to the user themself and to admins, and never the
-e-mail (contract D-05).
-"""
+"""Users: creating accounts (every signup and `workcommunities admin create`), the admin's list, and a user's
+public page, which shows the phone only to the user themself and to admins and never the e-mail (contract D-05)."""
 
 from __future__ import annotations
 
+from functools import cached_property
 from uuid import UUID
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from workcommunities.db.models import Profile, User
-from workcommunities.domain.communities.reads import community_for_user_out
-from workcommunities.domain.profiles.services import member_communities_query, profile_skills, profile_statuses
+from workcommunities.db.models import Profile, ProfileSkill, ProfileStatus, Role, User
+from workcommunities.domain.communities.repositories import CommunityRepository
+from workcommunities.domain.communities.schemas import CommunityForUserOut
+from workcommunities.domain.reference.repositories import SkillRepository, StatusRepository
+from workcommunities.domain.users.repositories import ProfileRepository, UserRepository
 from workcommunities.domain.users.schemas import UserDetailOut, UserOut
-from workcommunities.lib.errors import NotFound
+from workcommunities.lib.errors import BadRequest, NotFound
 from workcommunities.lib.pagination import Page
-from workcommunities.lib.schema import hex_id
-from workcommunities.lib.security import Principal
-
-# Newest first, id as tiebreak (index ix_user_account_created).
-NEWEST_FIRST = (User.created_at.desc(), User.id.desc())
+from workcommunities.lib.repository import Service
+from workcommunities.lib.security import Principal, hash_password, phone_privacy
 
 
-class UserService:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
+class UserService(Service[User, UserRepository]):
+    repository_type = UserRepository
 
-    async def list(self, page: Page) -> list[UserOut]:
-        """Every user, newest first, one statement per page (admins only; the guard says so)."""
-        query = select(User.id, User.role, User.phone, User.email, User.avatar_media_id, User.created_at).order_by(
-            *NEWEST_FIRST
-        )
-        return [
-            UserOut(
-                id=row.id.hex,
-                role=row.role,
-                phone=row.phone or "",
-                email=row.email or "",
-                avatar_media_id=hex_id(row.avatar_media_id),
-                created_at=row.created_at,
-            )
-            for row in await self.session.execute(page.apply(query))
-        ]
+    @cached_property
+    def profiles(self) -> ProfileRepository:
+        return ProfileRepository(session=self.repository.session)
+
+    async def create_account(
+        self, role: Role, *, phone: str | None = None, email: str | None = None, password: str | None = None
+    ) -> User:
+        """A new user with an empty profile. A known e-mail is a 400; losing a race for the same phone or e-mail to
+        a concurrent signup is a 409 (the repository's duplicate-key message)."""
+        if email is not None and await self.repository.email_taken(email):
+            raise BadRequest("Email already registered")
+        password_hash = await hash_password(password) if password is not None else None
+        user = await self.create(User(role=role, phone=phone, email=email, password_hash=password_hash))
+        await self.profiles.add(Profile(user_id=user.id))
+        return user
+
+    async def listing(self, page: Page) -> list[UserOut]:
+        """Every user, newest first, one statement per page (admins only; the controller says so)."""
+        return await self.repository.listing(page)
 
     async def detail(self, user_id: UUID, viewer: Principal | None) -> UserDetailOut:
-        """A user's page with profile, skills, statuses and membership communities; unknown user → 404."""
-        query = (
-            select(
-                User.id,
-                User.role,
-                User.phone,
-                User.avatar_media_id,
-                User.created_at,
-                Profile.id.label("profile_id"),
-                Profile.full_name,
-                Profile.portfolio_url,
-                Profile.description,
-            )
-            .outerjoin(Profile, Profile.user_id == User.id)
-            .where(User.id == user_id)
-        )
-        row = (await self.session.execute(query)).first()
+        """A user's page with profile, skills, statuses and membership communities: four statements."""
+        row = await self.repository.public(user_id)
         if row is None:
-            raise NotFound
-        may_see_phone = viewer is not None and (viewer.user_id == user_id or viewer.is_admin)
-        communities = await self.session.execute(member_communities_query(user_id))
-        return UserDetailOut(
-            id=row.id.hex,
-            role=row.role,
-            phone=(row.phone or "") if may_see_phone else "",
-            full_name=row.full_name or "",
-            portfolio_url=row.portfolio_url or "",
-            description=row.description or "",
-            avatar_media_id=hex_id(row.avatar_media_id),
-            skills=await profile_skills(self.session, row.profile_id),
-            statuses=await profile_statuses(self.session, row.profile_id),
-            created_at=row.created_at,
-            communities=[community_for_user_out(community) for community in communities],
+            raise NotFound()
+        session = self.repository.session
+        owners = [row.profile_id] if row.profile_id is not None else []
+        skills = await SkillRepository(session=session).ordered(ProfileSkill.profile_id, owners)
+        statuses = await StatusRepository(session=session).ordered(ProfileStatus.profile_id, owners)
+        communities = await CommunityRepository(session=session).member_of(user_id, CommunityForUserOut)
+        return UserDetailOut.from_row(
+            row,
+            **phone_privacy(viewer, user_id),
+            skills=skills.get(row.profile_id, []),
+            statuses=statuses.get(row.profile_id, []),
+            communities=communities,
         )

@@ -1,0 +1,112 @@
+"""Who may call a route: its guard says so, and nothing else does.
+
+- no guard: anyone; a token, even a broken one, is ignored (contract §1.2); a route that takes the `viewer`
+  dependency shows more to a valid token (the caller, or None);
+- `require_user`: any signed-in user (the `caller` dependency is the Principal);
+- `require_company`: role company; the `company` dependency is the caller's company (403 `Company is not set for
+  this user` when there is none);
+- `require_admin`: role admin.
+
+The guards read the role from the database on every request, never from the token. `caller`, `viewer` and `company`
+are declared once, in app.py, and `document_security` writes the OpenAPI bearer requirement of every route from its
+guards, so no route declares it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jwt
+from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
+from litestar import Litestar, Request
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
+from litestar.routes import HTTPRoute
+
+from workcommunities.db.models import Role
+from workcommunities.domain.users.repositories import UserRepository
+from workcommunities.lib.errors import FORBIDDEN
+from workcommunities.lib.schema import parse_id
+from workcommunities.lib.security import BEARER, Principal, decode_token
+from workcommunities.settings import Settings
+
+AnyConnection = ASGIConnection[Any, Any, Any, Any]
+
+
+async def authenticate(connection: AnyConnection) -> Principal:
+    """The caller, or 401 with the contract's detail. Read once per request, on the request's own session."""
+    if isinstance(principal := connection.scope.get("user"), Principal):
+        return principal
+    scheme, _, credentials = connection.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not credentials.strip():
+        raise NotAuthorizedException("Not authenticated")
+    settings: Settings = connection.app.state.settings
+    try:
+        claims = decode_token(settings, credentials.strip())
+    except jwt.InvalidTokenError as exc:
+        raise NotAuthorizedException("Invalid token") from exc
+    if (user_id := parse_id(claims["sub"])) is None:
+        raise NotAuthorizedException("Invalid token")
+    config: SQLAlchemyAsyncConfig = connection.app.state.db_config
+    users = UserRepository(session=config.provide_session(connection.app.state, connection.scope))
+    if (row := await users.role_and_phone(user_id)) is None:
+        raise NotAuthorizedException("User not found")
+    claimed = claims.get("company_id")
+    principal = Principal(
+        user_id=user_id,
+        role=row.role,
+        phone=row.phone,
+        claimed_company_id=parse_id(claimed) if isinstance(claimed, str) else None,
+    )
+    connection.scope["user"] = principal
+    return principal
+
+
+async def require_user(connection: AnyConnection, _: BaseRouteHandler) -> None:
+    await authenticate(connection)
+
+
+def require_role(role: Role) -> Any:
+    async def guard(connection: AnyConnection, _: BaseRouteHandler) -> None:
+        if (await authenticate(connection)).role != role:
+            raise PermissionDeniedException(FORBIDDEN)
+
+    guard.__name__ = f"require_{role}"
+    return guard
+
+
+require_company = require_role(Role.company)
+require_admin = require_role(Role.admin)
+
+
+async def provide_viewer(request: Request[Any, Any, Any]) -> Principal | None:
+    """On routes with an optional token: any bad or missing token is simply anonymous."""
+    try:
+        return await authenticate(request)
+    except NotAuthorizedException:
+        return None
+
+
+async def provide_caller(request: Request[Any, Any, Any]) -> Principal:
+    """The Principal the route's guard authenticated (read once per request)."""
+    return await authenticate(request)
+
+
+def document_security(app: Litestar) -> None:
+    """The OpenAPI security of every operation, from its route: bearer behind a guard, optional where the route
+    takes `viewer`."""
+    operations = app.openapi_schema.paths or {}
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute) or (item := operations.get(route.path_format)) is None:
+            continue
+        for handler in route.route_handlers:
+            if handler.resolve_guards():
+                security = BEARER
+            elif "viewer" in handler.parsed_fn_signature.parameters:
+                security = [{}, *BEARER]
+            else:
+                continue
+            for method in handler.http_methods:
+                if (operation := getattr(item, method.lower(), None)) is not None:
+                    operation.security = security

@@ -1,0 +1,124 @@
+"""Communities with their membership (the one relation behind "follow" and "member", contract §4.3) and cases.
+
+Every list is one statement: the community columns with the true member count, counted per row by the membership
+index (community_id, joined_at, user_id).
+"""
+
+from __future__ import annotations
+
+from typing import TypeVar
+from uuid import UUID
+
+from sqlalchemy import ColumnElement, delete, exists, select
+
+from workcommunities.db.models import Case, Community, Membership, Profile, User
+from workcommunities.domain.communities.schemas import CaseOut, CommunityForUserOut, CommunityMemberOut, CommunityOut
+from workcommunities.lib.errors import ARCHIVED, Conflict, Forbidden, NotFound
+from workcommunities.lib.pagination import Page
+from workcommunities.lib.repository import Repository, count_per_row, error_messages
+from workcommunities.lib.security import Principal, phone_privacy
+
+CASE_NOT_FOUND = "Case not found"
+ShapeT = TypeVar("ShapeT", CommunityOut, CommunityForUserOut)
+
+COMMUNITIES = select(
+    Community.id,
+    Community.name,
+    Community.company_id,
+    Community.description,
+    Community.telegram_url,
+    Community.tags,
+    Community.is_archived,
+    Community.logo_media_id,
+    count_per_row(Membership.community_id, Community.id).label("members_count"),
+)
+LIVE = Community.is_archived.is_(False)
+# Lists: by name, id as tiebreak (index ix_community_listing / ix_community_company).
+BY_NAME = (Community.name, Community.id)
+# Cases: latest date first, id as tiebreak (index ix_community_case_order).
+CASES = select(Case.id, Case.community_id, Case.title, Case.description, Case.date, Case.solutions_count).order_by(
+    Case.date.desc(), Case.id.desc()
+)
+# Members in join order (index ix_membership_community).
+MEMBERS = (
+    select(User.id, User.role, User.phone, User.avatar_media_id, User.created_at, Profile.full_name)
+    .join(Membership, Membership.user_id == User.id)
+    .outerjoin(Profile, Profile.user_id == User.id)
+    .order_by(Membership.joined_at, Membership.user_id)
+)
+
+
+class CommunityRepository(Repository[Community]):
+    model_type = Community
+
+    async def live(self, page: Page | None, *where: ColumnElement[bool]) -> list[CommunityOut]:
+        """Communities that are not archived, by name: a page of them, or all (a company's own, on its page)."""
+        query = COMMUNITIES.where(LIVE, *where).order_by(*BY_NAME)
+        return [CommunityOut.from_row(row) for row in await self.rows(page.apply(query) if page else query)]
+
+    async def joinable(self, user_id: UUID, page: Page) -> list[CommunityOut]:
+        member = exists().where(Membership.community_id == Community.id, Membership.user_id == user_id)
+        return await self.live(page, ~member)
+
+    async def member_of(self, user_id: UUID, shape: type[ShapeT], page: Page | None = None) -> list[ShapeT]:
+        """The user's membership communities that are not archived, by name, in the given shape."""
+        query = (
+            COMMUNITIES.join(Membership, Membership.community_id == Community.id)
+            .where(Membership.user_id == user_id, LIVE)
+            .order_by(*BY_NAME)
+        )
+        return [shape.from_row(row) for row in await self.rows(page.apply(query) if page else query)]
+
+    async def out(self, community_id: UUID) -> CommunityOut:
+        """One community (archived ones too) with its member count; unknown → 404."""
+        if (row := await self.row(COMMUNITIES.where(Community.id == community_id))) is None:
+            raise NotFound()
+        return CommunityOut.from_row(row)
+
+    async def members(self, community_id: UUID, page: Page, viewer: Principal | None) -> list[CommunityMemberOut]:
+        rows = await self.rows(page.apply(MEMBERS.where(Membership.community_id == community_id)))
+        return [CommunityMemberOut.from_row(row, **phone_privacy(viewer, row.id)) for row in rows]
+
+    async def follow(self, user_id: UUID, community_id: UUID) -> None:
+        """Become a member, once: a second (or concurrent) follow inserts nothing."""
+        await self.insert_ignore(Membership, user_id=user_id, community_id=community_id, role="member")
+
+    async def unfollow(self, user_id: UUID, community_id: UUID) -> None:
+        await self.session.execute(
+            delete(Membership).where(Membership.community_id == community_id, Membership.user_id == user_id)
+        )
+
+    async def owned(self, company_id: UUID, community_id: UUID) -> Community:
+        """A community of the caller's company: 404 unknown, 403 another company's (or no company's)."""
+        community = await self.get(community_id)
+        if community.company_id is None or community.company_id != company_id:
+            raise Forbidden()
+        return community
+
+    async def writable(self, company_id: UUID, community_id: UUID | None) -> UUID:
+        """A community the caller's company may publish into (posts, events, cases): 404 unknown (or malformed),
+        403 another company's, 409 archived."""
+        found = None
+        if community_id is not None:
+            query = select(Community.company_id, Community.is_archived).where(Community.id == community_id)
+            found = await self.row(query)
+        if found is None or community_id is None:
+            raise NotFound()
+        if found.company_id != company_id:
+            raise Forbidden()
+        if found.is_archived:
+            raise Conflict(ARCHIVED)
+        return community_id
+
+
+class CaseRepository(Repository[Case]):
+    model_type = Case
+    error_messages = error_messages(not_found=CASE_NOT_FOUND)
+
+    async def listing(self, community_id: UUID) -> list[CaseOut]:
+        return [CaseOut.from_row(row) for row in await self.rows(CASES.where(Case.community_id == community_id))]
+
+    async def out(self, case_id: UUID) -> CaseOut:
+        row = await self.row(CASES.where(Case.id == case_id))
+        assert row is not None, "read back in the transaction that wrote it"
+        return CaseOut.from_row(row)

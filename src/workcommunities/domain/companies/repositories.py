@@ -1,0 +1,84 @@
+"""Companies with their ordered skills and gallery, who follows them, and whose company a caller acts for."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from sqlalchemy import delete, or_, select
+
+from workcommunities.db import AnySelect
+from workcommunities.db.models import Company, CompanyFollow, CompanyMedia, CompanySkill, Media
+from workcommunities.domain.companies.schemas import CompanyOut
+from workcommunities.domain.media.repositories import MEDIA_COLUMNS
+from workcommunities.domain.media.schemas import MediaOut
+from workcommunities.domain.reference.repositories import SkillRepository
+from workcommunities.lib.errors import NO_COMPANY, Forbidden, NotFound
+from workcommunities.lib.pagination import Page
+from workcommunities.lib.repository import Repository, error_messages
+from workcommunities.lib.security import Principal
+
+PHONE_TAKEN = "Phone is registered with another company"
+
+# Only what a response shows: never the phone, the e-mail or the owner. By name, id as tiebreak (ix_company_name).
+COMPANIES = select(Company.id, Company.name, Company.description, Company.logo_media_id).order_by(
+    Company.name, Company.id
+)
+GALLERY = select(*MEDIA_COLUMNS).join(CompanyMedia, CompanyMedia.media_id == Media.id).order_by(CompanyMedia.position)
+# A user's companies, the oldest first: the one a company user acts for.
+OWNED = select(Company.id).order_by(Company.created_at, Company.id)
+
+
+class CompanyRepository(Repository[Company]):
+    model_type = Company
+    # A concurrent request that bound the same phone first wins; this one gets the 409 its check would have given.
+    error_messages = error_messages(duplicate_key=PHONE_TAKEN)
+
+    async def listing(self, page: Page) -> list[CompanyOut]:
+        """Every company by name: two statements per page."""
+        return await self._with_skills(page.apply(COMPANIES))
+
+    async def followed(self, user_id: UUID, page: Page) -> list[CompanyOut]:
+        query = COMPANIES.join(CompanyFollow, CompanyFollow.company_id == Company.id).where(
+            CompanyFollow.user_id == user_id
+        )
+        return await self._with_skills(page.apply(query))
+
+    async def out(self, company_id: UUID) -> CompanyOut:
+        """One company with its skills; unknown → 404."""
+        if not (companies := await self._with_skills(COMPANIES.where(Company.id == company_id))):
+            raise NotFound()
+        return companies[0]
+
+    async def gallery(self, company_id: UUID) -> list[MediaOut]:
+        return [MediaOut.of(row) for row in await self.rows(GALLERY.where(CompanyMedia.company_id == company_id))]
+
+    async def _with_skills(self, query: AnySelect) -> list[CompanyOut]:
+        rows = await self.rows(query)
+        skills = await SkillRepository(session=self.session).ordered(CompanySkill.company_id, [row.id for row in rows])
+        return [CompanyOut.from_row(row, skills=skills.get(row.id, [])) for row in rows]
+
+    async def follow(self, user_id: UUID, company_id: UUID) -> None:
+        await self.insert_ignore(CompanyFollow, user_id=user_id, company_id=company_id)
+
+    async def unfollow(self, user_id: UUID, company_id: UUID) -> None:
+        await self.session.execute(
+            delete(CompanyFollow).where(CompanyFollow.user_id == user_id, CompanyFollow.company_id == company_id)
+        )
+
+    async def oldest_owned(self, user_id: UUID) -> UUID | None:
+        return await self.session.scalar(OWNED.where(Company.owner_user_id == user_id).limit(1))
+
+    async def caller_company(self, caller: Principal) -> UUID:
+        """The company a company user acts for (contract §1.4): the oldest one they own; else the token's
+        `company_id`, only when the caller owns it or its phone is the caller's (never a bare claim). None → 403."""
+        company_id = await self.oldest_owned(caller.user_id)
+        if company_id is None and caller.claimed_company_id is not None:
+            bound = Company.owner_user_id == caller.user_id
+            if caller.phone:
+                bound = or_(bound, Company.phone == caller.phone)
+            company_id = await self.session.scalar(
+                select(Company.id).where(Company.id == caller.claimed_company_id, bound)
+            )
+        if company_id is None:
+            raise Forbidden(NO_COMPANY)
+        return company_id

@@ -1,0 +1,201 @@
+"""Posts and events (one `content` table, as the unified feed reads them) with their ordered media and skills, and
+company stories.
+
+A page of content costs three statements whatever its size: the rows (only the columns the response shows), then
+every media item of the page, then every skill of the page; the response Structs are built directly from the rows.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+from functools import cached_property
+from uuid import UUID
+
+from sqlalchemy import BindParameter, bindparam, case, literal, select, union_all
+
+from workcommunities.db import AnyRow, AnySelect
+from workcommunities.db.models import (
+    Community,
+    CompanyFollow,
+    Content,
+    ContentMedia,
+    ContentSkill,
+    ContentType,
+    Media,
+    Membership,
+    Story,
+)
+from workcommunities.domain.content.schemas import ContentItemOut, PostOut, StoryOut
+from workcommunities.domain.media.repositories import MEDIA_COLUMNS
+from workcommunities.domain.media.schemas import MediaOut
+from workcommunities.domain.reference.repositories import SkillRepository
+from workcommunities.domain.reference.schemas import SkillOut
+from workcommunities.lib.errors import Forbidden, NotFound
+from workcommunities.lib.pagination import Page
+from workcommunities.lib.repository import Repository
+
+# What posts and feed items share; a feed item's `body` is an event's description.
+_SHARED = (Content.id, Content.community_id, Content.title, Content.tags, Content.cost, Content.participant_payout)
+POSTS = select(*_SHARED, Content.body).where(Content.type == ContentType.post)
+ITEMS = select(
+    *_SHARED,
+    Content.type,
+    case((Content.type == ContentType.event, Content.description), else_=Content.body).label("body"),
+    Content.event_date,
+)
+# Newest first with the id as tiebreak: the order of every post list and of the feed (index ix_content_feed).
+NEWEST_FIRST = (Content.created_at.desc(), Content.id.desc())
+
+
+def in_live_communities(query: AnySelect) -> AnySelect:
+    """Only content of communities that are not archived (feeds and upcoming lists)."""
+    return query.join(Community, Community.id == Content.community_id).where(Community.is_archived.is_(False))
+
+
+def _page_media() -> AnySelect:
+    """Every media item of a page of content ids (`ids`), built once: attached ones, and an event's legacy one first
+    (position -1)."""
+    ids: BindParameter[list[UUID]] = bindparam("ids", expanding=True)
+    attached = (
+        select(ContentMedia.content_id, ContentMedia.position, *MEDIA_COLUMNS)
+        .join(Media, Media.id == ContentMedia.media_id)
+        .where(ContentMedia.content_id.in_(ids))
+    )
+    legacy = (
+        select(Content.id.label("content_id"), literal(-1).label("position"), *MEDIA_COLUMNS)
+        .join(Media, Media.id == Content.media_id)
+        .where(Content.id.in_(ids))
+    )
+    both = union_all(attached, legacy).subquery()
+    return select(both).order_by(both.c.content_id, both.c.position)
+
+
+PAGE_MEDIA = _page_media()
+
+
+class ContentRepository(Repository[Content]):
+    model_type = Content
+
+    @cached_property
+    def skills(self) -> SkillRepository:
+        return SkillRepository(session=self.session)
+
+    # --- reads ----------------------------------------------------------------------------------------------------
+
+    async def feed(self, page: Page) -> list[ContentItemOut]:
+        """Posts and events of communities that are not archived, newest first."""
+        return await self.items(page.apply(in_live_communities(ITEMS).order_by(*NEWEST_FIRST)))
+
+    async def item(self, content_id: UUID) -> ContentItemOut:
+        """A post or an event by id (an archived community still serves it); unknown → 404."""
+        if not (items := await self.items(ITEMS.where(Content.id == content_id))):
+            raise NotFound()
+        return items[0]
+
+    async def community_posts(self, community_id: UUID, page: Page) -> list[PostOut]:
+        return await self.posts(page.apply(POSTS.where(Content.community_id == community_id).order_by(*NEWEST_FIRST)))
+
+    async def member_posts(self, user_id: UUID, page: Page) -> list[PostOut]:
+        """Posts of the communities the user is a member of, newest first; archived communities are left out."""
+        query = (
+            in_live_communities(POSTS)
+            .join(Membership, Membership.community_id == Content.community_id)
+            .where(Membership.user_id == user_id)
+            .order_by(*NEWEST_FIRST)
+        )
+        return await self.posts(page.apply(query))
+
+    async def post(self, post_id: UUID) -> PostOut:
+        """A post as every list shows it (the answer of a write)."""
+        [post] = await self.posts(POSTS.where(Content.id == post_id))
+        return post
+
+    async def items(self, query: AnySelect) -> list[ContentItemOut]:
+        rows = await self.rows(query)
+        media, skills = await self.media_of(rows), await self.skills_of(rows)
+        return [ContentItemOut.from_row(row, media=media[row.id], skills=skills.get(row.id, [])) for row in rows]
+
+    async def posts(self, query: AnySelect) -> list[PostOut]:
+        rows = await self.rows(query)
+        media, skills = await self.media_of(rows), await self.skills_of(rows)
+        return [PostOut.from_row(row, media=media[row.id], skills=skills.get(row.id, [])) for row in rows]
+
+    async def media_of(self, rows: Sequence[AnyRow]) -> defaultdict[UUID, list[MediaOut]]:
+        """The media of a page of content rows, each list in order, without repeats."""
+        result: defaultdict[UUID, list[MediaOut]] = defaultdict(list)
+        if rows:
+            for row in await self.rows(PAGE_MEDIA, {"ids": [row.id for row in rows]}):
+                media = result[row.content_id]
+                if all(existing.id != row.id.hex for existing in media):
+                    media.append(MediaOut.of(row))
+        return result
+
+    async def skills_of(self, rows: Sequence[AnyRow]) -> dict[UUID, list[SkillOut]]:
+        return await self.skills.ordered(ContentSkill.content_id, [row.id for row in rows])
+
+    # --- writes ---------------------------------------------------------------------------------------------------
+
+    async def owned(self, company_id: UUID, content_id: UUID, kind: ContentType) -> Content:
+        """A post or event of one of the company's communities, locked for the write (concurrent edits of one row
+        wait for each other instead of colliding on its links): 404 unknown or of the other kind, 403 someone
+        else's."""
+        query = (
+            select(Content, Community.company_id)
+            .join(Community, Community.id == Content.community_id)
+            .where(Content.id == content_id, Content.type == kind)
+            .with_for_update(of=Content)
+        )
+        if (found := (await self.session.execute(query)).first()) is None:
+            raise NotFound()
+        content, owner = found
+        if owner != company_id:
+            raise Forbidden()
+        return content
+
+    async def replace_links(
+        self, content_id: UUID, *, media_ids: list[UUID] | None, skill_ids: list[UUID] | None
+    ) -> None:
+        """Replace the ordered media and/or skills of a content row (None leaves that list as it is)."""
+        if media_ids is not None:
+            await self.replace_ordered(ContentMedia.content_id, content_id, ContentMedia.media_id, media_ids)
+        if skill_ids is not None:
+            await self.replace_ordered(ContentSkill.content_id, content_id, ContentSkill.skill_id, skill_ids)
+
+
+# A story with its media (outer join: a story whose media row is gone still reads, with `media: null`).
+STORIES = select(Story.id.label("story_id"), Story.company_id, Story.title, *MEDIA_COLUMNS).outerjoin(
+    Media, Media.id == Story.media_id
+)
+
+
+def story_out(row: AnyRow) -> StoryOut:
+    has_media = row.id is not None
+    return StoryOut(
+        id=row.story_id.hex,
+        community_id=row.company_id.hex,
+        company_id=row.company_id.hex,
+        title=row.title,
+        media_url=f"/media/{row.id.hex}" if has_media else "",
+        media=MediaOut.of(row) if has_media else None,
+    )
+
+
+class StoryRepository(Repository[Story]):
+    model_type = Story
+
+    async def live(self, story_id: UUID, now: datetime) -> StoryOut:
+        """A story that has not expired; 404 otherwise."""
+        if (row := await self.row(STORIES.where(Story.id == story_id, Story.expires_at > now))) is None:
+            raise NotFound()
+        return story_out(row)
+
+    async def followed(self, user_id: UUID, now: datetime, page: Page) -> list[StoryOut]:
+        """Live stories of the companies the user follows, newest first, in one statement."""
+        query = (
+            STORIES.join(CompanyFollow, CompanyFollow.company_id == Story.company_id)
+            .where(CompanyFollow.user_id == user_id, Story.expires_at > now)
+            .order_by(Story.created_at.desc(), Story.id.desc())
+        )
+        return [story_out(row) for row in await self.rows(page.apply(query))]

@@ -1,0 +1,74 @@
+"""Events: the `content` rows of type event, read with their participant count, and who joined them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from sqlalchemy import delete, select
+
+from workcommunities.db import AnySelect
+from workcommunities.db.models import Content, ContentType, EventParticipant
+from workcommunities.domain.content.repositories import ContentRepository, in_live_communities
+from workcommunities.domain.events.schemas import EventOut
+from workcommunities.lib.errors import NotFound
+from workcommunities.lib.pagination import Page
+from workcommunities.lib.repository import count_per_row
+
+IS_EVENT = Content.type == ContentType.event
+EVENTS = select(
+    Content.id,
+    Content.community_id,
+    Content.title,
+    Content.event_date,
+    Content.city,
+    Content.location,
+    Content.description,
+    Content.registration,
+    Content.format,
+    Content.media_id,
+    Content.tags,
+    Content.cost,
+    Content.participant_payout,
+    count_per_row(EventParticipant.content_id, Content.id).label("participants_count"),
+).where(IS_EVENT)
+# Upcoming events: by date, then id (index ix_content_events).
+SOONEST_FIRST = (Content.event_date, Content.id)
+
+
+class EventRepository(ContentRepository):
+    async def upcoming(self, now: datetime, page: Page, *, joined_by: UUID | None = None) -> list[EventOut]:
+        """Events from `now` on (an event at exactly now counts) in live communities, soonest first; with `joined_by`,
+        only the events that user joined."""
+        query = in_live_communities(EVENTS).where(Content.event_date >= now)
+        if joined_by is not None:
+            joined = select(EventParticipant.content_id).where(EventParticipant.user_id == joined_by)
+            query = query.where(Content.id.in_(joined))
+        return await self.events(page.apply(query.order_by(*SOONEST_FIRST)))
+
+    async def joined_by(self, user_id: UUID, now: datetime, limit: int) -> list[EventOut]:
+        """Upcoming events the user joined, soonest first, at most `limit` (their profile shows them)."""
+        return await self.upcoming(now, Page(0, limit), joined_by=user_id)
+
+    async def event(self, event_id: UUID) -> EventOut:
+        """An event as every list shows it (the answer of a write)."""
+        [event] = await self.events(EVENTS.where(Content.id == event_id))
+        return event
+
+    async def events(self, query: AnySelect) -> list[EventOut]:
+        rows = await self.rows(query)
+        skills = await self.skills_of(rows)
+        return [EventOut.from_row(row, skills=skills.get(row.id, [])) for row in rows]
+
+    async def require_event(self, event_id: UUID) -> None:
+        if await self.session.scalar(select(Content.id).where(Content.id == event_id, IS_EVENT)) is None:
+            raise NotFound()
+
+    async def join(self, user_id: UUID, event_id: UUID) -> None:
+        """Idempotent, also when two joins race: the insert skips an existing (user, event) pair."""
+        await self.insert_ignore(EventParticipant, user_id=user_id, content_id=event_id)
+
+    async def leave(self, user_id: UUID, event_id: UUID) -> None:
+        await self.session.execute(
+            delete(EventParticipant).where(EventParticipant.user_id == user_id, EventParticipant.content_id == event_id)
+        )

@@ -1,0 +1,112 @@
+"""The base of every repository and service: Advanced Alchemy's, with what every aggregate of ours shares.
+
+A repository is where SQL lives: Advanced Alchemy's generic operations (`get`, `add`, `update`, `delete`, `upsert` …)
+plus the aggregate's own statements (hot lists that select only the columns a response needs and build it directly).
+A service holds the rules and calls its repository; it never commits or rolls back (the plugin commits on 2xx).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any, ClassVar, Generic, TypeAlias, TypeVar
+from uuid import UUID
+
+from advanced_alchemy.base import ModelProtocol
+from advanced_alchemy.exceptions import ErrorMessages
+from advanced_alchemy.repository import DEFAULT_ERROR_MESSAGE_TEMPLATES, SQLAlchemyAsyncRepository
+from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
+from sqlalchemy import Executable, ScalarSelect, delete, func, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession, async_scoped_session
+from sqlalchemy.orm import InstrumentedAttribute
+
+from workcommunities.db import AnyRow
+from workcommunities.lib.errors import NOT_FOUND, UNIQUE_VIOLATION, BadRequest, NotFound, sqlstate
+from workcommunities.lib.schema import dedupe, parse_id
+
+ModelT = TypeVar("ModelT", bound=ModelProtocol)
+Session: TypeAlias = AsyncSession | async_scoped_session[AsyncSession]
+RepositoryT = TypeVar("RepositoryT", bound="Repository[Any]")
+
+
+def count_per_row(link: InstrumentedAttribute[UUID], parent: InstrumentedAttribute[UUID]) -> ScalarSelect[int]:
+    """For a list of `parent` rows: how many `link` rows point at each one, counted by the link's index in the same
+    statement (members of a community, participants of an event), never by a query per item."""
+    return select(func.count()).where(link == parent).correlate(parent.class_).scalar_subquery()
+
+
+def error_messages(*, not_found: str = NOT_FOUND, duplicate_key: str = "Already exists") -> ErrorMessages:
+    """A repository's error details (lib/errors.py answers them as 404 and 409): a missing row is `not_found`, a
+    taken unique key is `duplicate_key`, also where Advanced Alchemy reports it as a plain integrity error (asyncpg)."""
+
+    def integrity(exc: Exception) -> str:
+        return duplicate_key if sqlstate(exc) == UNIQUE_VIOLATION else str(DEFAULT_ERROR_MESSAGE_TEMPLATES["integrity"])
+
+    return ErrorMessages(not_found=not_found, duplicate_key=duplicate_key, integrity=integrity)
+
+
+class Repository(SQLAlchemyAsyncRepository[ModelT]):
+    error_messages: ErrorMessages | None = error_messages()
+    # The 400 detail for ids in a body that name no row of this repository's table.
+    unknown_ids_detail: ClassVar[str] = "Invalid {field}: {ids}"
+
+    async def rows(self, statement: Executable, params: dict[str, Any] | None = None) -> Sequence[AnyRow]:
+        """Run a column SELECT on the session's connection (same transaction) without the ORM layer: the hot lists
+        select plain columns, and the ORM's per-statement work would cost more than the query itself."""
+        connection = await self.session.connection()
+        return (await connection.execute(statement, params)).all()
+
+    async def require(self, item_id: UUID) -> None:
+        """404 unless a row with this id exists."""
+        if not await self.exists(id=item_id):
+            raise NotFound()
+
+    async def row(self, statement: Executable, params: dict[str, Any] | None = None) -> AnyRow | None:
+        """The first row of a column SELECT (see `rows`), or None."""
+        connection = await self.session.connection()
+        return (await connection.execute(statement, params)).first()
+
+    async def insert_ignore(self, model: type[Any], **values: Any) -> None:
+        """INSERT … ON CONFLICT DO NOTHING on PostgreSQL and SQLite: the idempotent write behind follow, join and the
+        lazy profile; a concurrent request that inserted the same key first simply wins, without an error."""
+        builder = postgresql.insert if self._dialect.name == "postgresql" else sqlite.insert
+        await self.session.execute(builder(model).values(**values).on_conflict_do_nothing())
+
+    async def replace_ordered(
+        self, owner: InstrumentedAttribute[UUID], owner_id: UUID, item: InstrumentedAttribute[UUID], ids: list[UUID]
+    ) -> None:
+        """Replace an owner's ordered link list (company skills, gallery, content media, profile statuses …): the new
+        rows carry their position in the given order. `owner` and `item` are columns of the same link table."""
+        link = owner.class_
+        await self.session.execute(delete(link).where(owner == owner_id))
+        if ids:
+            rows = [{owner.key: owner_id, item.key: value, "position": index} for index, value in enumerate(ids)]
+            await self.session.execute(insert(link), rows)
+
+    async def existing_ids(self, values: Iterable[str], field: str) -> list[UUID]:
+        """Ids of this table sent in a body → UUIDs in the given order (trimmed, empties and repeats dropped); any id
+        that names no row → 400 `unknown_ids_detail`, checked before anything is written."""
+        parsed = {value: parse_id(value) for value in dedupe(list(values))}
+        candidates = [value for value in parsed.values() if value is not None]
+        id_column = getattr(self.model_type, self.id_attribute)
+        found = (
+            set(await self.session.scalars(select(id_column).where(id_column.in_(candidates)))) if candidates else set()
+        )
+        if invalid := [value for value, parsed_id in parsed.items() if parsed_id not in found]:
+            raise BadRequest(self.unknown_ids_detail.format(field=field, ids=", ".join(invalid)))
+        return [value for value in parsed.values() if value is not None]
+
+    async def existing_id(self, value: str | None, field: str) -> UUID | None:
+        """One optional id in a body: null or blank is None (it clears the reference), anything else must exist."""
+        ids = await self.existing_ids([value or ""], field)
+        return ids[0] if ids else None
+
+
+class Service(SQLAlchemyAsyncRepositoryService[ModelT, RepositoryT], Generic[ModelT, RepositoryT]):
+    """Base of every slice service. Writes go through Advanced Alchemy's `create` / `update` / `delete`, whose
+    `to_model_on_create` / `to_model_on_update` hooks each slice overrides to check and normalise a body: the hook
+    receives the body's present fields (`lib.schema.present`), so PATCH and create share one path."""
+
+    def __init__(self, session: Session, **kwargs: Any) -> None:
+        # Responses are read back with the repository's column statements, never from a refreshed model.
+        super().__init__(session=session, auto_refresh=False, **kwargs)

@@ -1,0 +1,74 @@
+"""Every route's access rule, read from the app as built: who may call it follows from its guard alone, and the
+dependencies that name the caller are never reachable without one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from litestar import Litestar
+from litestar.handlers import HTTPRouteHandler
+from litestar.routes import HTTPRoute
+
+from tests.conftest import make_settings
+from workcommunities.app import create_app
+from workcommunities.domain.auth.guards import require_admin, require_company, require_user
+from workcommunities.lib.security import BEARER
+
+AUTH_GUARDS = {require_user, require_company, require_admin}
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Litestar:
+    data = tmp_path_factory.mktemp("routes")
+    return create_app(make_settings(data, f"sqlite+aiosqlite:///{Path(data) / 'unused.sqlite3'}"))
+
+
+def _handlers(app: Litestar) -> list[tuple[HTTPRoute, HTTPRouteHandler]]:
+    """The API's operations (not the documentation pages, not the automatic OPTIONS)."""
+    return [
+        (route, handler)
+        for route in app.routes
+        if isinstance(route, HTTPRoute)
+        for handler in route.route_handlers
+        if "OPTIONS" not in handler.http_methods and handler.resolve_include_in_schema()
+    ]
+
+
+def _parameters(handler: HTTPRouteHandler) -> set[str]:
+    return set(handler.parsed_fn_signature.parameters)
+
+
+def test_caller_and_company_only_behind_their_guards(app: Litestar) -> None:
+    checked = 0
+    for route, handler in _handlers(app):
+        guards = set(handler.resolve_guards())
+        where = f"{sorted(handler.http_methods)} {route.path}"
+        assert guards <= AUTH_GUARDS, where
+        if "caller" in _parameters(handler):
+            assert guards, where
+        if "company" in _parameters(handler):
+            assert guards == {require_company}, where
+        assert "db_session" not in _parameters(handler), f"{where}: controllers take services, never a session"
+        checked += 1
+    assert checked > 50  # every operation of the API
+
+
+def test_openapi_security_follows_the_guards(app: Litestar) -> None:
+    paths = app.openapi_schema.to_schema()["paths"]
+    for route, handler in _handlers(app):
+        for method in handler.http_methods:
+            operation: dict[str, Any] = paths[route.path_format][method.lower()]
+            if handler.resolve_guards():
+                expected: Any = BEARER
+            elif "viewer" in _parameters(handler):
+                expected = [{}, *BEARER]
+            else:
+                expected = None
+            assert operation.get("security") == expected, (method, route.path)
+    # A few by name: public, signed in, optional token.
+    assert "security" not in paths["/content/posts"]["get"]
+    assert paths["/content/posts"]["post"]["security"] == BEARER
+    assert paths["/users/{user_id}"]["get"]["security"] == [{}, *BEARER]
+    assert paths["/admin/companies"]["post"]["security"] == BEARER
