@@ -6,6 +6,7 @@ import asyncio
 from typing import Any
 
 import click
+from advanced_alchemy.exceptions import RepositoryError
 from litestar import Litestar
 from litestar.cli._utils import LitestarGroup
 from litestar.plugins import CLIPluginProtocol
@@ -62,7 +63,7 @@ def create_admin_command(app: Litestar, email: str, password: str) -> None:
 
     try:
         asyncio.run(run())
-    except DomainError as exc:  # e.g. "Email already registered"
+    except (DomainError, RepositoryError) as exc:  # "Email already registered", or lost a race for it
         raise click.ClickException(f"{data.email}: {exc.detail}") from exc
     click.echo(f"admin {data.email} created")
 

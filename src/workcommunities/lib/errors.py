@@ -32,6 +32,7 @@ NO_COMPANY = "Company is not set for this user"
 ARCHIVED = "Community is archived"
 MEDIA_NOT_FOUND = "Media not found"
 OTHER_ROLE = "Phone is registered with another role"
+TOO_MANY_REQUESTS = "Too many requests"
 
 
 class DomainError(Exception):
@@ -64,7 +65,7 @@ class Conflict(DomainError):
 
 class TooManyRequests(DomainError):
     status_code = HTTP_429_TOO_MANY_REQUESTS
-    default_detail = "Too many requests"
+    default_detail = TOO_MANY_REQUESTS
 
     def __init__(self, retry_after: int) -> None:
         super().__init__(headers={"Retry-After": str(max(1, retry_after))})
@@ -114,7 +115,7 @@ def http_error_handler(_: Request[Any, Any, Any], exc: HTTPException) -> Respons
         return _json(exc.status_code, NOT_FOUND)
     if exc.status_code == HTTP_429_TOO_MANY_REQUESTS:
         headers.setdefault("Retry-After", headers.get("RateLimit-Reset", "60"))
-        return _json(exc.status_code, "Too many requests", headers)
+        return _json(exc.status_code, TOO_MANY_REQUESTS, headers)
     if exc.status_code == HTTP_400_BAD_REQUEST:
         # Litestar reports undecodable bodies as 400; the contract answers every bad body with 422.
         return _json(HTTP_422_UNPROCESSABLE_ENTITY, [{"type": "json_invalid", "loc": ["body"], "msg": exc.detail}])

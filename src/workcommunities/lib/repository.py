@@ -2,7 +2,8 @@
 
 A repository is where SQL lives: Advanced Alchemy's generic operations (`get`, `add`, `update`, `delete`, `upsert` …)
 plus the aggregate's own statements (hot lists that select only the columns a response needs and build it directly).
-A service holds the rules and calls its repository; it never commits or rolls back (the plugin commits on 2xx).
+A service holds the rules (ownership, archive state, which ids must exist) and calls repositories. Commit and rollback
+belong to the plugin, which commits on 2xx; the two services that must end a transaction early say why, where they do.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from workcommunities.db import AnyRow
 from workcommunities.lib.errors import NOT_FOUND, UNIQUE_VIOLATION, BadRequest, NotFound, sqlstate
-from workcommunities.lib.schema import dedupe, parse_id
+from workcommunities.lib.schema import dedupe, parse_id, present
 
 ModelT = TypeVar("ModelT", bound=ModelProtocol)
 Session: TypeAlias = AsyncSession | async_scoped_session[AsyncSession]
@@ -35,7 +36,7 @@ def count_per_row(link: InstrumentedAttribute[UUID], parent: InstrumentedAttribu
     return select(func.count()).where(link == parent).correlate(parent.class_).scalar_subquery()
 
 
-def error_messages(*, not_found: str = NOT_FOUND, duplicate_key: str = "Already exists") -> ErrorMessages:
+def repository_errors(*, not_found: str = NOT_FOUND, duplicate_key: str = "Already exists") -> ErrorMessages:
     """A repository's error details (lib/errors.py answers them as 404 and 409): a missing row is `not_found`, a
     taken unique key is `duplicate_key`, also where Advanced Alchemy reports it as a plain integrity error (asyncpg)."""
 
@@ -46,9 +47,13 @@ def error_messages(*, not_found: str = NOT_FOUND, duplicate_key: str = "Already 
 
 
 class Repository(SQLAlchemyAsyncRepository[ModelT]):
-    error_messages: ErrorMessages | None = error_messages()
+    error_messages: ErrorMessages | None = repository_errors()
     # The 400 detail for ids in a body that name no row of this repository's table.
     unknown_ids_detail: ClassVar[str] = "Invalid {field}: {ids}"
+
+    def __init__(self, *, session: Session, auto_refresh: bool = False, **kwargs: Any) -> None:
+        # Responses are read back with the repositories' column statements, never from a refreshed model.
+        super().__init__(session=session, auto_refresh=auto_refresh, **kwargs)
 
     async def rows(self, statement: Executable, params: dict[str, Any] | None = None) -> Sequence[AnyRow]:
         """Run a column SELECT on the session's connection (same transaction) without the ORM layer: the hot lists
@@ -101,12 +106,23 @@ class Repository(SQLAlchemyAsyncRepository[ModelT]):
         ids = await self.existing_ids([value or ""], field)
         return ids[0] if ids else None
 
+    async def resolve(self, values: dict[str, Any], field: str) -> None:
+        """In a body's present fields: the optional id `field`, when sent, checked and turned into a UUID (or None)."""
+        if field in values:
+            values[field] = await self.existing_id(values[field], field)
+
 
 class Service(SQLAlchemyAsyncRepositoryService[ModelT, RepositoryT], Generic[ModelT, RepositoryT]):
     """Base of every slice service. Writes go through Advanced Alchemy's `create` / `update` / `delete`, whose
-    `to_model_on_create` / `to_model_on_update` hooks each slice overrides to check and normalise a body: the hook
-    receives the body's present fields (`lib.schema.present`), so PATCH and create share one path."""
+    `to_model_on_create` / `to_model_on_update` hooks a slice overrides to check and normalise a body's columns (link
+    lists such as a post's media are the service method's). The hooks receive `lib.schema.present(body)`, so create
+    and PATCH share one path. (Advanced Alchemy never sets a column that has a default to null: only `tags` has one,
+    and null tags are an empty list.)"""
 
     def __init__(self, session: Session, **kwargs: Any) -> None:
-        # Responses are read back with the repository's column statements, never from a refreshed model.
         super().__init__(session=session, auto_refresh=False, **kwargs)
+
+    async def patch(self, item_id: UUID, body: Any) -> ModelT:
+        """The one PATCH path: the body's present fields (null kept), through `to_model_on_update`, onto the row
+        `item_id` (unknown → 404). The id travels with the fields, so the repository reads the row once."""
+        return await self.update({**present(body), "id": item_id})

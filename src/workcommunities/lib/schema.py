@@ -27,13 +27,14 @@ _HEX_ID = re.compile(r"^[0-9a-fA-F]{32}$")
 
 
 class Struct(msgspec.Struct, kw_only=True):
-    """Base of every request body."""
+    """Base of every body on the wire (requests directly, responses through `Out`)."""
 
 
 def present(body: Any) -> dict[str, Any]:
     """The fields a client sent in a body Struct (UNSET dropped, null kept): what a PATCH applies. A dict (a body
     already read, with values the service resolved) is taken as is."""
-    values: dict[str, Any] = schema_dump(body)
+    values = schema_dump(body)
+    assert isinstance(values, dict)
     return values
 
 

@@ -32,6 +32,7 @@ from workcommunities.lib.security import BEARER, Principal, decode_token
 from workcommunities.settings import Settings
 
 AnyConnection = ASGIConnection[Any, Any, Any, Any]
+INVALID_TOKEN = "Invalid token"  # noqa: S105 - a detail string, not a secret
 
 
 async def authenticate(connection: AnyConnection) -> Principal:
@@ -45,9 +46,9 @@ async def authenticate(connection: AnyConnection) -> Principal:
     try:
         claims = decode_token(settings, credentials.strip())
     except jwt.InvalidTokenError as exc:
-        raise NotAuthorizedException("Invalid token") from exc
+        raise NotAuthorizedException(INVALID_TOKEN) from exc
     if (user_id := parse_id(claims["sub"])) is None:
-        raise NotAuthorizedException("Invalid token")
+        raise NotAuthorizedException(INVALID_TOKEN)
     config: SQLAlchemyAsyncConfig = connection.app.state.db_config
     users = UserRepository(session=config.provide_session(connection.app.state, connection.scope))
     if (row := await users.role_and_phone(user_id)) is None:

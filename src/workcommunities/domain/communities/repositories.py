@@ -13,12 +13,11 @@ from sqlalchemy import ColumnElement, delete, exists, select
 
 from workcommunities.db.models import Case, Community, Membership, Profile, User
 from workcommunities.domain.communities.schemas import CaseOut, CommunityForUserOut, CommunityMemberOut, CommunityOut
-from workcommunities.lib.errors import ARCHIVED, Conflict, Forbidden, NotFound
+from workcommunities.lib.errors import NotFound
 from workcommunities.lib.pagination import Page
-from workcommunities.lib.repository import Repository, count_per_row, error_messages
+from workcommunities.lib.repository import Repository, count_per_row
 from workcommunities.lib.security import Principal, phone_privacy
 
-CASE_NOT_FOUND = "Case not found"
 ShapeT = TypeVar("ShapeT", CommunityOut, CommunityForUserOut)
 
 COMMUNITIES = select(
@@ -51,14 +50,14 @@ MEMBERS = (
 class CommunityRepository(Repository[Community]):
     model_type = Community
 
-    async def live(self, page: Page | None, *where: ColumnElement[bool]) -> list[CommunityOut]:
+    async def live(self, *where: ColumnElement[bool], page: Page | None = None) -> list[CommunityOut]:
         """Communities that are not archived, by name: a page of them, or all (a company's own, on its page)."""
         query = COMMUNITIES.where(LIVE, *where).order_by(*BY_NAME)
         return [CommunityOut.from_row(row) for row in await self.rows(page.apply(query) if page else query)]
 
     async def joinable(self, user_id: UUID, page: Page) -> list[CommunityOut]:
         member = exists().where(Membership.community_id == Community.id, Membership.user_id == user_id)
-        return await self.live(page, ~member)
+        return await self.live(~member, page=page)
 
     async def member_of(self, user_id: UUID, shape: type[ShapeT], page: Page | None = None) -> list[ShapeT]:
         """The user's membership communities that are not archived, by name, in the given shape."""
@@ -88,32 +87,9 @@ class CommunityRepository(Repository[Community]):
             delete(Membership).where(Membership.community_id == community_id, Membership.user_id == user_id)
         )
 
-    async def owned(self, company_id: UUID, community_id: UUID) -> Community:
-        """A community of the caller's company: 404 unknown, 403 another company's (or no company's)."""
-        community = await self.get(community_id)
-        if community.company_id is None or community.company_id != company_id:
-            raise Forbidden()
-        return community
-
-    async def writable(self, company_id: UUID, community_id: UUID | None) -> UUID:
-        """A community the caller's company may publish into (posts, events, cases): 404 unknown (or malformed),
-        403 another company's, 409 archived."""
-        found = None
-        if community_id is not None:
-            query = select(Community.company_id, Community.is_archived).where(Community.id == community_id)
-            found = await self.row(query)
-        if found is None or community_id is None:
-            raise NotFound()
-        if found.company_id != company_id:
-            raise Forbidden()
-        if found.is_archived:
-            raise Conflict(ARCHIVED)
-        return community_id
-
 
 class CaseRepository(Repository[Case]):
     model_type = Case
-    error_messages = error_messages(not_found=CASE_NOT_FOUND)
 
     async def listing(self, community_id: UUID) -> list[CaseOut]:
         return [CaseOut.from_row(row) for row in await self.rows(CASES.where(Case.community_id == community_id))]

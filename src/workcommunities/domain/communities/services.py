@@ -13,7 +13,7 @@ import msgspec
 from advanced_alchemy.service import ModelDictT
 
 from workcommunities.db.models import Case, Community, Role
-from workcommunities.domain.communities.repositories import CASE_NOT_FOUND, CaseRepository, CommunityRepository
+from workcommunities.domain.communities.repositories import CaseRepository, CommunityRepository
 from workcommunities.domain.communities.schemas import (
     CaseCreateIn,
     CaseOut,
@@ -23,16 +23,17 @@ from workcommunities.domain.communities.schemas import (
     CommunityOut,
     CommunityUpdateIn,
 )
-from workcommunities.domain.companies.repositories import CompanyRepository
+from workcommunities.domain.companies.services import CompanyService
 from workcommunities.domain.content.repositories import ContentRepository
 from workcommunities.domain.content.schemas import PostOut
 from workcommunities.domain.media.repositories import MediaRepository
-from workcommunities.lib.errors import ARCHIVED, Conflict, NotFound
+from workcommunities.lib.errors import ARCHIVED, Conflict, Forbidden, NotFound
 from workcommunities.lib.pagination import Page
 from workcommunities.lib.repository import Service
 from workcommunities.lib.schema import dedupe, parse_id, present
 from workcommunities.lib.security import Principal
 
+CASE_NOT_FOUND = "Case not found"
 DETAIL_MEMBERS = 100  # members embedded in the community detail; the rest via /communities/{id}/members
 
 
@@ -44,19 +45,23 @@ class CommunityService(Service[Community, CommunityRepository]):
         return CaseRepository(session=self.repository.session)
 
     @cached_property
-    def companies(self) -> CompanyRepository:
-        return CompanyRepository(session=self.repository.session)
+    def companies(self) -> CompanyService:
+        return CompanyService(self.repository.session)
+
+    @cached_property
+    def media(self) -> MediaRepository:
+        return MediaRepository(session=self.repository.session)
 
     # --- lists ----------------------------------------------------------------------------------------------------
 
     async def public(self, page: Page) -> list[CommunityOut]:
-        return await self.repository.live(page)
+        return await self.repository.live(page=page)
 
     async def mine(self, caller: Principal, page: Page) -> list[CommunityOut]:
         """A company sees its own communities; anyone else the communities they are a member of."""
         if caller.role == Role.company:
             company_id = await self.companies.caller_company(caller)
-            return await self.repository.live(page, Community.company_id == company_id)
+            return await self.repository.live(Community.company_id == company_id, page=page)
         return await self.repository.member_of(caller.user_id, CommunityOut, page)
 
     async def joinable(self, user_id: UUID, page: Page) -> list[CommunityOut]:
@@ -66,7 +71,7 @@ class CommunityService(Service[Community, CommunityRepository]):
         """An unknown or malformed company simply has no communities."""
         if (company_id := parse_id(company)) is None:
             return []
-        return await self.repository.live(page, Community.company_id == company_id)
+        return await self.repository.live(Community.company_id == company_id, page=page)
 
     async def posts(self, community: str, page: Page) -> list[PostOut]:
         """The community's posts, newest first; archived communities still serve them, unknown ones have none."""
@@ -102,9 +107,7 @@ class CommunityService(Service[Community, CommunityRepository]):
         values = present(data)
         if "tags" in values:
             values["tags"] = dedupe(values["tags"])
-        if "logo_media_id" in values:
-            media = MediaRepository(session=self.repository.session)
-            values["logo_media_id"] = await media.existing_id(values["logo_media_id"], "logo_media_id")
+        await self.media.resolve(values, "logo_media_id")
         return values
 
     async def create_for_company(self, company_id: UUID, data: CommunityCreateIn) -> CommunityOut:
@@ -116,8 +119,9 @@ class CommunityService(Service[Community, CommunityRepository]):
         company_id = None
         if data.company_id:
             company_id = parse_id(data.company_id)
-            if company_id is None or not await self.companies.exists(id=company_id):
+            if company_id is None:
                 raise NotFound()
+            await self.companies.get(company_id)
         return await self._create(company_id, data)
 
     async def _create(self, company_id: UUID | None, data: CommunityCreateIn) -> CommunityOut:
@@ -125,13 +129,31 @@ class CommunityService(Service[Community, CommunityRepository]):
         return await self.repository.out(community.id)
 
     async def update_owned(self, company_id: UUID, community_id: UUID, data: CommunityUpdateIn) -> CommunityOut:
-        await self.repository.owned(company_id, community_id)
+        await self.owned(company_id, community_id)
         return await self.update_any(community_id, data)
 
     async def update_any(self, community_id: UUID, data: CommunityUpdateIn) -> CommunityOut:
         """An admin's edit (the owner's, once checked): unknown → 404."""
-        await self.update(data, item_id=community_id)
+        await self.patch(community_id, data)
         return await self.repository.out(community_id)
+
+    # --- ownership (communities, and the posts, events and cases in them) -----------------------------------------
+
+    async def owned(self, company_id: UUID, community_id: UUID) -> Community:
+        """A community of the company: 404 unknown, 403 another company's (or no company's)."""
+        community = await self.get(community_id)
+        if community.company_id is None or community.company_id != company_id:
+            raise Forbidden()
+        return community
+
+    async def writable(self, company_id: UUID, community_id: UUID | None) -> UUID:
+        """A community the company may publish into (posts, events, cases): 404 unknown (or malformed), 403 another
+        company's, 409 archived."""
+        if community_id is None:
+            raise NotFound()
+        if (await self.owned(company_id, community_id)).is_archived:
+            raise Conflict(ARCHIVED)
+        return community_id
 
     # --- membership -----------------------------------------------------------------------------------------------
 
@@ -147,15 +169,14 @@ class CommunityService(Service[Community, CommunityRepository]):
     # --- cases ----------------------------------------------------------------------------------------------------
 
     async def add_case(self, company_id: UUID, community_id: UUID, data: CaseCreateIn) -> CaseOut:
-        await self.repository.writable(company_id, community_id)
+        await self.writable(company_id, community_id)
         case = await self.cases.add(Case(community_id=community_id, **present(data)))
         return await self.cases.out(case.id)
 
     async def delete_case(self, company_id: UUID, community_id: UUID, case: str) -> None:
         """Deleting stays possible in an archived community. The case id is text: any id that names no case of
         this community, malformed or not, is 404 `Case not found`."""
-        await self.repository.owned(company_id, community_id)
-        if (case_id := parse_id(case)) is None:
+        await self.owned(company_id, community_id)
+        case_id = parse_id(case)
+        if case_id is None or not await self.cases.delete_where(id=case_id, community_id=community_id):
             raise NotFound(CASE_NOT_FOUND)
-        found = await self.cases.get_one(id=case_id, community_id=community_id)  # 404 `Case not found`
-        await self.cases.delete(found.id)

@@ -7,7 +7,6 @@ from uuid import UUID
 from litestar.di import NamedDependency, Provide
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from workcommunities.domain.companies.repositories import CompanyRepository
 from workcommunities.domain.companies.services import CompanyService
 from workcommunities.lib.security import Principal
 
@@ -18,7 +17,7 @@ def provide_company_service(db_session: NamedDependency[AsyncSession]) -> Compan
 
 async def provide_company(caller: NamedDependency[Principal], db_session: NamedDependency[AsyncSession]) -> UUID:
     """The company the caller acts for, or 403 `Company is not set for this user` (declared once, in app.py)."""
-    return await CompanyRepository(session=db_session).caller_company(caller)
+    return await CompanyService(db_session).caller_company(caller)
 
 
 company_service = Provide(provide_company_service, sync_to_thread=False)

@@ -12,9 +12,9 @@ from workcommunities.domain.companies.schemas import CompanyOut
 from workcommunities.domain.media.repositories import MEDIA_COLUMNS
 from workcommunities.domain.media.schemas import MediaOut
 from workcommunities.domain.reference.repositories import SkillRepository
-from workcommunities.lib.errors import NO_COMPANY, Forbidden, NotFound
+from workcommunities.lib.errors import NotFound
 from workcommunities.lib.pagination import Page
-from workcommunities.lib.repository import Repository, error_messages
+from workcommunities.lib.repository import Repository, repository_errors
 from workcommunities.lib.security import Principal
 
 PHONE_TAKEN = "Phone is registered with another company"
@@ -30,8 +30,8 @@ OWNED = select(Company.id).order_by(Company.created_at, Company.id)
 
 class CompanyRepository(Repository[Company]):
     model_type = Company
-    # A concurrent request that bound the same phone first wins; this one gets the 409 its check would have given.
-    error_messages = error_messages(duplicate_key=PHONE_TAKEN)
+    # The unique phone: binding one that another company has is a 409 (contract D-32).
+    error_messages = repository_errors(duplicate_key=PHONE_TAKEN)
 
     async def listing(self, page: Page) -> list[CompanyOut]:
         """Every company by name: two statements per page."""
@@ -68,9 +68,9 @@ class CompanyRepository(Repository[Company]):
     async def oldest_owned(self, user_id: UUID) -> UUID | None:
         return await self.session.scalar(OWNED.where(Company.owner_user_id == user_id).limit(1))
 
-    async def caller_company(self, caller: Principal) -> UUID:
+    async def acting_company(self, caller: Principal) -> UUID | None:
         """The company a company user acts for (contract §1.4): the oldest one they own; else the token's
-        `company_id`, only when the caller owns it or its phone is the caller's (never a bare claim). None → 403."""
+        `company_id`, only when the caller owns it or its phone is the caller's (never a bare claim)."""
         company_id = await self.oldest_owned(caller.user_id)
         if company_id is None and caller.claimed_company_id is not None:
             bound = Company.owner_user_id == caller.user_id
@@ -79,6 +79,4 @@ class CompanyRepository(Repository[Company]):
             company_id = await self.session.scalar(
                 select(Company.id).where(Company.id == caller.claimed_company_id, bound)
             )
-        if company_id is None:
-            raise Forbidden(NO_COMPANY)
         return company_id

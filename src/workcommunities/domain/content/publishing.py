@@ -11,24 +11,25 @@ from uuid import UUID
 from advanced_alchemy.service import ModelDictT
 
 from workcommunities.db.models import Content, ContentType
-from workcommunities.domain.communities.repositories import CommunityRepository
+from workcommunities.domain.communities.services import CommunityService
 from workcommunities.domain.content.repositories import ContentRepository
 from workcommunities.domain.media.repositories import MediaRepository
 from workcommunities.domain.reference.repositories import SkillRepository
-from workcommunities.lib.repository import Service, Session
+from workcommunities.lib.errors import Forbidden, NotFound
+from workcommunities.lib.repository import Service
 from workcommunities.lib.schema import Struct, dedupe, parse_id, present
 
 ContentRepositoryT = TypeVar("ContentRepositoryT", bound=ContentRepository)
 
 
 class PublishingService(Service[Content, ContentRepositoryT], Generic[ContentRepositoryT]):
-    def __init__(self, session: Session) -> None:
-        super().__init__(session)
-        self.media = MediaRepository(session=session)
+    @cached_property
+    def media(self) -> MediaRepository:
+        return MediaRepository(session=self.repository.session)
 
     @cached_property
-    def communities(self) -> CommunityRepository:
-        return CommunityRepository(session=self.repository.session)
+    def communities(self) -> CommunityService:
+        return CommunityService(self.repository.session)
 
     @cached_property
     def skills(self) -> SkillRepository:
@@ -46,8 +47,7 @@ class PublishingService(Service[Content, ContentRepositoryT], Generic[ContentRep
         values = present(data)
         if "tags" in values:
             values["tags"] = dedupe(values["tags"])
-        if "media_id" in values:
-            values["media_id"] = await self.media.existing_id(values["media_id"], "media_id")
+        await self.media.resolve(values, "media_id")
         return values
 
     async def _links(self, values: dict[str, Any]) -> dict[str, list[UUID] | None]:
@@ -63,27 +63,35 @@ class PublishingService(Service[Content, ContentRepositoryT], Generic[ContentRep
         """A community id of a body: one the caller's company may publish into (404 / 403 / 409)."""
         return await self.communities.writable(company_id, parse_id(value.strip()))
 
+    async def owned(self, company_id: UUID, kind: ContentType, content_id: UUID) -> Content:
+        """The company's post or event: 404 unknown or of the other kind, 403 another company's."""
+        if (found := await self.repository.locked(content_id, kind)) is None:
+            raise NotFound()
+        content, owner = found
+        if owner != company_id:
+            raise Forbidden()
+        return content
+
     async def publish(self, company_id: UUID, kind: ContentType, body: Struct) -> UUID:
-        """A new post or event in one of the company's communities; its id."""
+        """A new post or event in one of the company's communities; its id. Checked in the order of the body's
+        references: the community, the columns (the hook), then the link lists."""
         values = present(body)
         community_id = await self._community(company_id, values["community_id"])
-        links = await self._links(values)
         content = await self.create({**values, "community_id": community_id, "type": kind})
-        await self.repository.replace_links(content.id, **links)
+        await self.repository.replace_links(content.id, **await self._links(values))
         return content.id
 
     async def revise(self, company_id: UUID, kind: ContentType, content_id: UUID, body: Struct) -> None:
         """Apply a PATCH to the company's post or event. An archived community's content is read-only."""
-        content = await self.repository.owned(company_id, content_id, kind)
+        content = await self.owned(company_id, kind, content_id)
         await self.communities.writable(company_id, content.community_id)
         values = present(body)
         if "community_id" in values:  # an event may move to another of the company's communities
             values["community_id"] = await self._community(company_id, values["community_id"])
-        links = await self._links(values)
-        await self.update(values, item_id=content_id)
-        await self.repository.replace_links(content_id, **links)
+        await self.patch(content_id, values)
+        await self.repository.replace_links(content_id, **await self._links(values))
 
     async def remove(self, company_id: UUID, kind: ContentType, content_id: UUID) -> None:
         """Deleting stays possible in an archived community (the owner may clean up); links go by ON DELETE CASCADE."""
-        await self.repository.owned(company_id, content_id, kind)
-        await self.delete(content_id)
+        await self.owned(company_id, kind, content_id)
+        await self.delete_where(id=content_id)

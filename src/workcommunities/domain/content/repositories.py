@@ -32,7 +32,7 @@ from workcommunities.domain.media.repositories import MEDIA_COLUMNS
 from workcommunities.domain.media.schemas import MediaOut
 from workcommunities.domain.reference.repositories import SkillRepository
 from workcommunities.domain.reference.schemas import SkillOut
-from workcommunities.lib.errors import Forbidden, NotFound
+from workcommunities.lib.errors import NotFound
 from workcommunities.lib.pagination import Page
 from workcommunities.lib.repository import Repository
 
@@ -137,22 +137,17 @@ class ContentRepository(Repository[Content]):
 
     # --- writes ---------------------------------------------------------------------------------------------------
 
-    async def owned(self, company_id: UUID, content_id: UUID, kind: ContentType) -> Content:
-        """A post or event of one of the company's communities, locked for the write (concurrent edits of one row
-        wait for each other instead of colliding on its links): 404 unknown or of the other kind, 403 someone
-        else's."""
+    async def locked(self, content_id: UUID, kind: ContentType) -> tuple[Content, UUID | None] | None:
+        """A post or event with its community's company, locked for a write (concurrent edits of one row wait for
+        each other instead of colliding on its links); None when there is none of that kind."""
         query = (
             select(Content, Community.company_id)
             .join(Community, Community.id == Content.community_id)
             .where(Content.id == content_id, Content.type == kind)
             .with_for_update(of=Content)
         )
-        if (found := (await self.session.execute(query)).first()) is None:
-            raise NotFound()
-        content, owner = found
-        if owner != company_id:
-            raise Forbidden()
-        return content
+        found = (await self.session.execute(query)).first()
+        return None if found is None else (found[0], found[1])
 
     async def replace_links(
         self, content_id: UUID, *, media_ids: list[UUID] | None, skill_ids: list[UUID] | None

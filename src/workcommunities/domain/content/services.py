@@ -8,6 +8,7 @@ duplicates dropped (content/publishing.py). Every list is one page in a fixed nu
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from uuid import UUID
 
 from workcommunities.db.models import ContentType, Story
@@ -66,12 +67,16 @@ class StoryService(Service[Story, StoryRepository]):
         super().__init__(session)
         self.ttl = timedelta(hours=ttl_hours)
 
+    @cached_property
+    def media(self) -> MediaRepository:
+        return MediaRepository(session=self.repository.session)
+
     async def create_story(self, company_id: UUID, data: StoryCreateIn) -> StoryOut:
         """A story of the caller's own company (any other `company_id`, known or not, is 403), live for the
         configured time (STORY_TTL_HOURS)."""
         if parse_id(data.company_id.strip()) != company_id:
             raise Forbidden()
-        media_id = await MediaRepository(session=self.repository.session).existing_id(data.media_uid, "media_uid")
+        media_id = await self.media.existing_id(data.media_uid, "media_uid")
         if media_id is None:  # a blank id
             raise BadRequest(MEDIA_NOT_FOUND)
         now = datetime.now(UTC)

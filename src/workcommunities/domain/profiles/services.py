@@ -20,33 +20,48 @@ from workcommunities.domain.profiles.schemas import ProfileOut, ProfileUpdateIn
 from workcommunities.domain.reference.repositories import SkillRepository, StatusRepository
 from workcommunities.domain.users.repositories import ProfileRepository, UserRepository
 from workcommunities.lib.errors import NotFound
-from workcommunities.lib.repository import Service, Session
+from workcommunities.lib.repository import Service
 from workcommunities.lib.schema import present
 
 JOINED_EVENTS_LIMIT = 50
+TEXT_FIELDS = {"full_name", "portfolio_url", "description"}  # the profile's own columns; the rest are lists
 
 
 class ProfileService(Service[Profile, ProfileRepository]):
     repository_type = ProfileRepository
 
-    def __init__(self, session: Session) -> None:
-        super().__init__(session)
-        self.skills = SkillRepository(session=session)
-        self.statuses = StatusRepository(session=session)
+    @cached_property
+    def skills(self) -> SkillRepository:
+        return SkillRepository(session=self.repository.session)
+
+    @cached_property
+    def statuses(self) -> StatusRepository:
+        return StatusRepository(session=self.repository.session)
 
     @cached_property
     def users(self) -> UserRepository:
         return UserRepository(session=self.repository.session)
 
+    @cached_property
+    def media(self) -> MediaRepository:
+        return MediaRepository(session=self.repository.session)
+
+    @cached_property
+    def communities(self) -> CommunityRepository:
+        return CommunityRepository(session=self.repository.session)
+
+    @cached_property
+    def events(self) -> EventRepository:
+        return EventRepository(session=self.repository.session)
+
     async def me(self, user_id: UUID) -> ProfileOut:
         """The caller's profile (created empty if missing), with skills, statuses, communities and joined events."""
         row = await self._own(user_id)
         owner = [row.id]
-        session = self.repository.session
         skills = await self.skills.ordered(ProfileSkill.profile_id, owner)
         statuses = await self.statuses.ordered(ProfileStatus.profile_id, owner)
-        communities = await CommunityRepository(session=session).member_of(user_id, CommunityOut)
-        events = await EventRepository(session=session).joined_by(user_id, datetime.now(UTC), JOINED_EVENTS_LIMIT)
+        communities = await self.communities.member_of(user_id, CommunityOut)
+        events = await self.events.joined_by(user_id, datetime.now(UTC), JOINED_EVENTS_LIMIT)
         return ProfileOut.from_row(
             row,
             user_id=user_id.hex,
@@ -66,18 +81,20 @@ class ProfileService(Service[Profile, ProfileRepository]):
         if values.get("status_uids") is not None:
             status_ids = await self.statuses.existing_ids(values["status_uids"], "status_uids")
         if "avatar_media_id" in values:
-            avatar = await MediaRepository(session=self.repository.session).existing_id(
-                values["avatar_media_id"], "avatar_media_id"
-            )
+            avatar = await self.media.existing_id(values["avatar_media_id"], "avatar_media_id")
             await self.users.update(User(id=user_id, avatar_media_id=avatar))
-        profile_id = await self._profile_id_for_update(user_id)
-        await self.update(data, item_id=profile_id)
-        if skill_ids is not None:
-            await self.repository.replace_ordered(ProfileSkill.profile_id, profile_id, ProfileSkill.skill_id, skill_ids)
-        if status_ids is not None:
-            await self.repository.replace_ordered(
-                ProfileStatus.profile_id, profile_id, ProfileStatus.status_id, status_ids
-            )
+        if values.keys() & TEXT_FIELDS or skill_ids is not None or status_ids is not None:
+            profile_id = await self._profile_id_for_update(user_id)
+            if values.keys() & TEXT_FIELDS:
+                await self.patch(profile_id, values)
+            if skill_ids is not None:
+                await self.repository.replace_ordered(
+                    ProfileSkill.profile_id, profile_id, ProfileSkill.skill_id, skill_ids
+                )
+            if status_ids is not None:
+                await self.repository.replace_ordered(
+                    ProfileStatus.profile_id, profile_id, ProfileStatus.status_id, status_ids
+                )
         return await self.me(user_id)
 
     async def _own(self, user_id: UUID) -> AnyRow:

@@ -10,7 +10,7 @@ from workcommunities.db import AnyRow
 from workcommunities.db.models import Profile, User
 from workcommunities.domain.users.schemas import UserOut
 from workcommunities.lib.pagination import Page
-from workcommunities.lib.repository import Repository, error_messages
+from workcommunities.lib.repository import Repository, repository_errors
 
 ACCOUNT_EXISTS = "Account already exists"
 
@@ -38,7 +38,7 @@ OWN_PROFILE = select(
 class UserRepository(Repository[User]):
     model_type = User
     # A signup that races another one with the same phone or e-mail loses with a 409.
-    error_messages = error_messages(duplicate_key=ACCOUNT_EXISTS)
+    error_messages = repository_errors(duplicate_key=ACCOUNT_EXISTS)
 
     async def role_and_phone(self, user_id: UUID) -> AnyRow | None:
         """What a request's guard needs of its caller: one indexed lookup."""

@@ -25,6 +25,18 @@ class UserService(Service[User, UserRepository]):
     def profiles(self) -> ProfileRepository:
         return ProfileRepository(session=self.repository.session)
 
+    @cached_property
+    def skills(self) -> SkillRepository:
+        return SkillRepository(session=self.repository.session)
+
+    @cached_property
+    def statuses(self) -> StatusRepository:
+        return StatusRepository(session=self.repository.session)
+
+    @cached_property
+    def communities(self) -> CommunityRepository:
+        return CommunityRepository(session=self.repository.session)
+
     async def create_account(
         self, role: Role, *, phone: str | None = None, email: str | None = None, password: str | None = None
     ) -> User:
@@ -46,11 +58,10 @@ class UserService(Service[User, UserRepository]):
         row = await self.repository.public(user_id)
         if row is None:
             raise NotFound()
-        session = self.repository.session
         owners = [row.profile_id] if row.profile_id is not None else []
-        skills = await SkillRepository(session=session).ordered(ProfileSkill.profile_id, owners)
-        statuses = await StatusRepository(session=session).ordered(ProfileStatus.profile_id, owners)
-        communities = await CommunityRepository(session=session).member_of(user_id, CommunityForUserOut)
+        skills = await self.skills.ordered(ProfileSkill.profile_id, owners)
+        statuses = await self.statuses.ordered(ProfileStatus.profile_id, owners)
+        communities = await self.communities.member_of(user_id, CommunityForUserOut)
         return UserDetailOut.from_row(
             row,
             **phone_privacy(viewer, user_id),
