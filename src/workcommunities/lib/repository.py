@@ -8,14 +8,14 @@ belong to the plugin, which commits on 2xx; the two services that must end a tra
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import Any, ClassVar, Generic, TypeAlias, TypeVar
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, ClassVar, Generic, Self, TypeAlias, TypeVar, overload
 from uuid import UUID
 
 from advanced_alchemy.base import ModelProtocol
 from advanced_alchemy.exceptions import ErrorMessages
 from advanced_alchemy.repository import DEFAULT_ERROR_MESSAGE_TEMPLATES, SQLAlchemyAsyncRepository
-from advanced_alchemy.service import SQLAlchemyAsyncRepositoryService
+from advanced_alchemy.service import ModelDictT, SQLAlchemyAsyncRepositoryService
 from sqlalchemy import Executable, ScalarSelect, delete, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_scoped_session
@@ -28,6 +28,7 @@ from workcommunities.lib.schema import dedupe, parse_id, present
 ModelT = TypeVar("ModelT", bound=ModelProtocol)
 Session: TypeAlias = AsyncSession | async_scoped_session[AsyncSession]
 RepositoryT = TypeVar("RepositoryT", bound="Repository[Any]")
+T = TypeVar("T")
 
 
 def count_per_row(link: InstrumentedAttribute[UUID], parent: InstrumentedAttribute[UUID]) -> ScalarSelect[int]:
@@ -112,17 +113,51 @@ class Repository(SQLAlchemyAsyncRepository[ModelT]):
             values[field] = await self.existing_id(values[field], field)
 
 
+class Uses(Generic[T]):
+    """A repository (or service) of another aggregate that a service or repository reads through, on the same
+    session, made on first use: `skills = Uses(SkillRepository)`."""
+
+    def __init__(self, kind: Callable[..., T]) -> None:
+        self.kind = kind
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, instance: None, owner: type) -> Self: ...
+    @overload
+    def __get__(self, instance: object, owner: type) -> T: ...
+    def __get__(self, instance: object, owner: type) -> T | Self:
+        if instance is None:
+            return self
+        owner_repository = instance.repository if isinstance(instance, Service) else instance
+        assert isinstance(owner_repository, Repository)
+        made = self.kind(session=owner_repository.session)
+        instance.__dict__[self.name] = made  # the instance's attribute wins from now on
+        return made
+
+
 class Service(SQLAlchemyAsyncRepositoryService[ModelT, RepositoryT], Generic[ModelT, RepositoryT]):
-    """Base of every slice service. Writes go through Advanced Alchemy's `create` / `update` / `delete`, whose
-    `to_model_on_create` / `to_model_on_update` hooks a slice overrides to check and normalise a body's columns (link
-    lists such as a post's media are the service method's). The hooks receive `lib.schema.present(body)`, so create
-    and PATCH share one path. (Advanced Alchemy never sets a column that has a default to null: only `tags` has one,
-    and null tags are an empty list.)"""
+    """Base of every slice service. Writes go through Advanced Alchemy's `create` / `update` / `delete`; its
+    `to_model_on_create` / `to_model_on_update` hooks hand the body's present fields (`lib.schema.present`) to
+    `columns`, where a slice checks and normalises them, so create and PATCH share one path. Link lists (a post's
+    media, a profile's skills) are the service method's. (Advanced Alchemy never sets a column that has a default to
+    null: only `tags` has one, and null tags are an empty list.)"""
 
     def __init__(self, session: Session, **kwargs: Any) -> None:
         super().__init__(session=session, auto_refresh=False, **kwargs)
 
+    async def columns(self, values: dict[str, Any]) -> dict[str, Any]:
+        """A body's present fields as the model's columns (fields that are not columns are left out later)."""
+        return values
+
+    async def to_model_on_create(self, data: ModelDictT[ModelT]) -> ModelDictT[ModelT]:
+        return await self.columns(present(data))
+
+    async def to_model_on_update(self, data: ModelDictT[ModelT]) -> ModelDictT[ModelT]:
+        return await self.columns(present(data))
+
     async def patch(self, item_id: UUID, body: Any) -> ModelT:
-        """The one PATCH path: the body's present fields (null kept), through `to_model_on_update`, onto the row
-        `item_id` (unknown → 404). The id travels with the fields, so the repository reads the row once."""
+        """The one PATCH path: the body's present fields (null kept), through `columns`, onto the row `item_id`
+        (unknown → 404). The id travels with the fields, so the repository reads the row once."""
         return await self.update({**present(body), "id": item_id})

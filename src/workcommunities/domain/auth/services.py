@@ -6,7 +6,6 @@ import hashlib
 import hmac
 import secrets
 from datetime import UTC, datetime, timedelta
-from functools import cached_property
 from uuid import UUID
 
 from workcommunities.db.models import Company, OtpCode, Role, User
@@ -15,7 +14,7 @@ from workcommunities.domain.auth.schemas import CompanySignupIn, EmailPasswordIn
 from workcommunities.domain.companies.repositories import CompanyRepository
 from workcommunities.domain.users.services import UserService
 from workcommunities.lib.errors import FORBIDDEN, OTHER_ROLE, BadRequest, Conflict, Forbidden, TooManyRequests
-from workcommunities.lib.repository import Service, Session
+from workcommunities.lib.repository import Service, Session, Uses
 from workcommunities.lib.security import issue_token, same_secret, verify_password
 from workcommunities.lib.sms import SmsSender
 from workcommunities.settings import Settings
@@ -32,13 +31,8 @@ class AuthService(Service[OtpCode, LoginCodeRepository]):
         self.settings = settings
         self.sms = sms
 
-    @cached_property
-    def users(self) -> UserService:
-        return UserService(self.repository.session)
-
-    @cached_property
-    def companies(self) -> CompanyRepository:
-        return CompanyRepository(session=self.repository.session)
+    users = Uses(UserService)
+    companies = Uses(CompanyRepository)
 
     # --- phone codes ----------------------------------------------------------------------------------------------
 

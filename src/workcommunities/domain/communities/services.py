@@ -6,11 +6,10 @@ its posts; following it, or adding cases, posts or events to it, is a 409; leavi
 
 from __future__ import annotations
 
-from functools import cached_property
+from typing import Any
 from uuid import UUID
 
 import msgspec
-from advanced_alchemy.service import ModelDictT
 
 from workcommunities.db.models import Case, Community, Role
 from workcommunities.domain.communities.repositories import CaseRepository, CommunityRepository
@@ -29,7 +28,7 @@ from workcommunities.domain.content.schemas import PostOut
 from workcommunities.domain.media.repositories import MediaRepository
 from workcommunities.lib.errors import ARCHIVED, Conflict, Forbidden, NotFound
 from workcommunities.lib.pagination import Page
-from workcommunities.lib.repository import Service
+from workcommunities.lib.repository import Service, Uses
 from workcommunities.lib.schema import dedupe, parse_id, present
 from workcommunities.lib.security import Principal
 
@@ -40,17 +39,9 @@ DETAIL_MEMBERS = 100  # members embedded in the community detail; the rest via /
 class CommunityService(Service[Community, CommunityRepository]):
     repository_type = CommunityRepository
 
-    @cached_property
-    def cases(self) -> CaseRepository:
-        return CaseRepository(session=self.repository.session)
-
-    @cached_property
-    def companies(self) -> CompanyService:
-        return CompanyService(self.repository.session)
-
-    @cached_property
-    def media(self) -> MediaRepository:
-        return MediaRepository(session=self.repository.session)
+    cases = Uses(CaseRepository)
+    companies = Uses(CompanyService)
+    media = Uses(MediaRepository)
 
     # --- lists ----------------------------------------------------------------------------------------------------
 
@@ -96,15 +87,8 @@ class CommunityService(Service[Community, CommunityRepository]):
 
     # --- create and edit (owner and admin) ------------------------------------------------------------------------
 
-    async def to_model_on_create(self, data: ModelDictT[Community]) -> ModelDictT[Community]:
-        return await self._columns(data)
-
-    async def to_model_on_update(self, data: ModelDictT[Community]) -> ModelDictT[Community]:
-        return await self._columns(data)
-
-    async def _columns(self, data: ModelDictT[Community]) -> ModelDictT[Community]:
+    async def columns(self, values: dict[str, Any]) -> dict[str, Any]:
         """A body's present fields as columns: tags trimmed and deduplicated (null is []), the logo must exist."""
-        values = present(data)
         if "tags" in values:
             values["tags"] = dedupe(values["tags"])
         await self.media.resolve(values, "logo_media_id")

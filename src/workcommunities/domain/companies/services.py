@@ -3,11 +3,10 @@ creating and patching them (every referenced id checked), binding a phone, and f
 
 from __future__ import annotations
 
-from functools import cached_property
+from typing import Any
 from uuid import UUID
 
 import msgspec
-from advanced_alchemy.service import ModelDictT
 
 from workcommunities.db.models import Community, Company, CompanyMedia, CompanySkill, Role
 from workcommunities.domain.communities.repositories import CommunityRepository
@@ -24,7 +23,7 @@ from workcommunities.domain.reference.repositories import SkillRepository
 from workcommunities.domain.users.repositories import UserRepository
 from workcommunities.lib.errors import NO_COMPANY, OTHER_ROLE, Conflict, Forbidden
 from workcommunities.lib.pagination import Page
-from workcommunities.lib.repository import Service
+from workcommunities.lib.repository import Service, Uses
 from workcommunities.lib.schema import present
 from workcommunities.lib.security import Principal
 
@@ -32,21 +31,10 @@ from workcommunities.lib.security import Principal
 class CompanyService(Service[Company, CompanyRepository]):
     repository_type = CompanyRepository
 
-    @cached_property
-    def media(self) -> MediaRepository:
-        return MediaRepository(session=self.repository.session)
-
-    @cached_property
-    def skills(self) -> SkillRepository:
-        return SkillRepository(session=self.repository.session)
-
-    @cached_property
-    def communities(self) -> CommunityRepository:
-        return CommunityRepository(session=self.repository.session)
-
-    @cached_property
-    def users(self) -> UserRepository:
-        return UserRepository(session=self.repository.session)
+    media = Uses(MediaRepository)
+    skills = Uses(SkillRepository)
+    communities = Uses(CommunityRepository)
+    users = Uses(UserRepository)
 
     # --- reads ----------------------------------------------------------------------------------------------------
 
@@ -73,15 +61,8 @@ class CompanyService(Service[Company, CompanyRepository]):
 
     # --- writes ---------------------------------------------------------------------------------------------------
 
-    async def to_model_on_create(self, data: ModelDictT[Company]) -> ModelDictT[Company]:
-        return await self._columns(data)
-
-    async def to_model_on_update(self, data: ModelDictT[Company]) -> ModelDictT[Company]:
-        return await self._columns(data)
-
-    async def _columns(self, data: ModelDictT[Company]) -> ModelDictT[Company]:
+    async def columns(self, values: dict[str, Any]) -> dict[str, Any]:
         """A body's present fields as columns: the logo must exist (`tags` and `media_uids` are link lists)."""
-        values = present(data)
         await self.media.resolve(values, "logo_media_id")
         return values
 

@@ -4,11 +4,8 @@ how a body becomes columns and ordered link lists. `ContentService` and `EventSe
 
 from __future__ import annotations
 
-from functools import cached_property
 from typing import Any, Generic, TypeVar
 from uuid import UUID
-
-from advanced_alchemy.service import ModelDictT
 
 from workcommunities.db.models import Content, ContentType
 from workcommunities.domain.communities.services import CommunityService
@@ -16,35 +13,20 @@ from workcommunities.domain.content.repositories import ContentRepository
 from workcommunities.domain.media.repositories import MediaRepository
 from workcommunities.domain.reference.repositories import SkillRepository
 from workcommunities.lib.errors import Forbidden, NotFound
-from workcommunities.lib.repository import Service
+from workcommunities.lib.repository import Service, Uses
 from workcommunities.lib.schema import Struct, dedupe, parse_id, present
 
 ContentRepositoryT = TypeVar("ContentRepositoryT", bound=ContentRepository)
 
 
 class PublishingService(Service[Content, ContentRepositoryT], Generic[ContentRepositoryT]):
-    @cached_property
-    def media(self) -> MediaRepository:
-        return MediaRepository(session=self.repository.session)
+    media = Uses(MediaRepository)
+    communities = Uses(CommunityService)
+    skills = Uses(SkillRepository)
 
-    @cached_property
-    def communities(self) -> CommunityService:
-        return CommunityService(self.repository.session)
-
-    @cached_property
-    def skills(self) -> SkillRepository:
-        return SkillRepository(session=self.repository.session)
-
-    async def to_model_on_create(self, data: ModelDictT[Content]) -> ModelDictT[Content]:
-        return await self._columns(data)
-
-    async def to_model_on_update(self, data: ModelDictT[Content]) -> ModelDictT[Content]:
-        return await self._columns(data)
-
-    async def _columns(self, data: ModelDictT[Content]) -> ModelDictT[Content]:
+    async def columns(self, values: dict[str, Any]) -> dict[str, Any]:
         """A body's present fields as columns: tags trimmed and deduplicated (null is []), an event's single legacy
         media must exist (null or "" clears it)."""
-        values = present(data)
         if "tags" in values:
             values["tags"] = dedupe(values["tags"])
         await self.media.resolve(values, "media_id")

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
-from functools import cached_property
 from uuid import UUID
 
 from sqlalchemy import BindParameter, bindparam, case, literal, select, union_all
@@ -34,7 +33,7 @@ from workcommunities.domain.reference.repositories import SkillRepository
 from workcommunities.domain.reference.schemas import SkillOut
 from workcommunities.lib.errors import NotFound
 from workcommunities.lib.pagination import Page
-from workcommunities.lib.repository import Repository
+from workcommunities.lib.repository import Repository, Uses
 
 # What posts and feed items share; a feed item's `body` is an event's description.
 _SHARED = (Content.id, Content.community_id, Content.title, Content.tags, Content.cost, Content.participant_payout)
@@ -78,9 +77,7 @@ PAGE_MEDIA = _page_media()
 class ContentRepository(Repository[Content]):
     model_type = Content
 
-    @cached_property
-    def skills(self) -> SkillRepository:
-        return SkillRepository(session=self.session)
+    skills = Uses(SkillRepository)
 
     # --- reads ----------------------------------------------------------------------------------------------------
 

@@ -8,7 +8,6 @@ duplicates dropped (content/publishing.py). Every list is one page in a fixed nu
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from functools import cached_property
 from uuid import UUID
 
 from workcommunities.db.models import ContentType, Story
@@ -25,7 +24,7 @@ from workcommunities.domain.content.schemas import (
 from workcommunities.domain.media.repositories import MediaRepository
 from workcommunities.lib.errors import MEDIA_NOT_FOUND, BadRequest, Forbidden
 from workcommunities.lib.pagination import Page
-from workcommunities.lib.repository import Service, Session
+from workcommunities.lib.repository import Service, Session, Uses
 from workcommunities.lib.schema import parse_id
 
 
@@ -67,9 +66,7 @@ class StoryService(Service[Story, StoryRepository]):
         super().__init__(session)
         self.ttl = timedelta(hours=ttl_hours)
 
-    @cached_property
-    def media(self) -> MediaRepository:
-        return MediaRepository(session=self.repository.session)
+    media = Uses(MediaRepository)
 
     async def create_story(self, company_id: UUID, data: StoryCreateIn) -> StoryOut:
         """A story of the caller's own company (any other `company_id`, known or not, is 403), live for the

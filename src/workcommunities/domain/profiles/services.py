@@ -7,7 +7,6 @@ Reading costs a fixed number of statements, whatever the number of skills, statu
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from functools import cached_property
 from uuid import UUID
 
 from workcommunities.db import AnyRow
@@ -20,7 +19,7 @@ from workcommunities.domain.profiles.schemas import ProfileOut, ProfileUpdateIn
 from workcommunities.domain.reference.repositories import SkillRepository, StatusRepository
 from workcommunities.domain.users.repositories import ProfileRepository, UserRepository
 from workcommunities.lib.errors import NotFound
-from workcommunities.lib.repository import Service
+from workcommunities.lib.repository import Service, Uses
 from workcommunities.lib.schema import present
 
 JOINED_EVENTS_LIMIT = 50
@@ -30,29 +29,12 @@ TEXT_FIELDS = {"full_name", "portfolio_url", "description"}  # the profile's own
 class ProfileService(Service[Profile, ProfileRepository]):
     repository_type = ProfileRepository
 
-    @cached_property
-    def skills(self) -> SkillRepository:
-        return SkillRepository(session=self.repository.session)
-
-    @cached_property
-    def statuses(self) -> StatusRepository:
-        return StatusRepository(session=self.repository.session)
-
-    @cached_property
-    def users(self) -> UserRepository:
-        return UserRepository(session=self.repository.session)
-
-    @cached_property
-    def media(self) -> MediaRepository:
-        return MediaRepository(session=self.repository.session)
-
-    @cached_property
-    def communities(self) -> CommunityRepository:
-        return CommunityRepository(session=self.repository.session)
-
-    @cached_property
-    def events(self) -> EventRepository:
-        return EventRepository(session=self.repository.session)
+    skills = Uses(SkillRepository)
+    statuses = Uses(StatusRepository)
+    users = Uses(UserRepository)
+    media = Uses(MediaRepository)
+    communities = Uses(CommunityRepository)
+    events = Uses(EventRepository)
 
     async def me(self, user_id: UUID) -> ProfileOut:
         """The caller's profile (created empty if missing), with skills, statuses, communities and joined events."""

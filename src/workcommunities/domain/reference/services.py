@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-from functools import cached_property
 from pathlib import Path
 
 from workcommunities.db.models import Skill, Sphere, Status
 from workcommunities.domain.reference.repositories import SkillRepository, SphereRepository, StatusRepository
 from workcommunities.domain.reference.schemas import SkillOut, SphereOut, StatusOut
-from workcommunities.lib.repository import Service
+from workcommunities.lib.repository import Service, Uses
 from workcommunities.lib.schema import parse_id
 
 FIXTURE = Path(__file__).resolve().parents[2] / "db" / "fixtures" / "reference.json"
@@ -18,13 +17,8 @@ FIXTURE = Path(__file__).resolve().parents[2] / "db" / "fixtures" / "reference.j
 class ReferenceService(Service[Skill, SkillRepository]):
     repository_type = SkillRepository
 
-    @cached_property
-    def spheres(self) -> SphereRepository:
-        return SphereRepository(session=self.repository.session)
-
-    @cached_property
-    def statuses(self) -> StatusRepository:
-        return StatusRepository(session=self.repository.session)
+    spheres = Uses(SphereRepository)
+    statuses = Uses(StatusRepository)
 
     async def sphere_list(self) -> list[SphereOut]:
         return await self.spheres.listing()

@@ -3,7 +3,6 @@ public page, which shows the phone only to the user themself and to admins and n
 
 from __future__ import annotations
 
-from functools import cached_property
 from uuid import UUID
 
 from workcommunities.db.models import Profile, ProfileSkill, ProfileStatus, Role, User
@@ -14,28 +13,17 @@ from workcommunities.domain.users.repositories import ProfileRepository, UserRep
 from workcommunities.domain.users.schemas import UserDetailOut, UserOut
 from workcommunities.lib.errors import BadRequest, NotFound
 from workcommunities.lib.pagination import Page
-from workcommunities.lib.repository import Service
+from workcommunities.lib.repository import Service, Uses
 from workcommunities.lib.security import Principal, hash_password, phone_privacy
 
 
 class UserService(Service[User, UserRepository]):
     repository_type = UserRepository
 
-    @cached_property
-    def profiles(self) -> ProfileRepository:
-        return ProfileRepository(session=self.repository.session)
-
-    @cached_property
-    def skills(self) -> SkillRepository:
-        return SkillRepository(session=self.repository.session)
-
-    @cached_property
-    def statuses(self) -> StatusRepository:
-        return StatusRepository(session=self.repository.session)
-
-    @cached_property
-    def communities(self) -> CommunityRepository:
-        return CommunityRepository(session=self.repository.session)
+    profiles = Uses(ProfileRepository)
+    skills = Uses(SkillRepository)
+    statuses = Uses(StatusRepository)
+    communities = Uses(CommunityRepository)
 
     async def create_account(
         self, role: Role, *, phone: str | None = None, email: str | None = None, password: str | None = None
