@@ -38,6 +38,7 @@ from workcommunities.domain.reference.controllers import ReferenceController
 from workcommunities.domain.system.controllers import DocsController, SystemController
 from workcommunities.domain.users.controllers import UserController
 from workcommunities.lib.errors import exception_handlers
+from workcommunities.lib.schema import Tags, TagsSchemaPlugin, decode_tags
 from workcommunities.lib.sms import build_sms_sender
 from workcommunities.settings import Settings, load_settings
 
@@ -88,7 +89,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "viewer": Provide(provide_viewer),
             "company": Provide(provide_company),
         },
-        plugins=[SQLAlchemyPlugin(config=db_config), GranianPlugin(), CLIPlugin()],
+        plugins=[SQLAlchemyPlugin(config=db_config), GranianPlugin(), CLIPlugin(), TagsSchemaPlugin()],
+        type_decoders=[(lambda kind: kind is Tags, decode_tags)],
         exception_handlers=exception_handlers,
         # Close pooled connections on shutdown, so a stopping worker leaves none behind on the database.
         on_shutdown=[db_config.get_engine().dispose],

@@ -138,7 +138,7 @@ async def test_create_refusals(api: Api, client: httpx.AsyncClient) -> None:
         {"name": "   "},
         {"name": None},
         {"name": 5},
-        {"name": "X", "tags": "a"},
+        {"name": "X", "tags": 5},
         [],
     ]
     for body in bad_bodies:

@@ -216,7 +216,7 @@ async def test_create_validates_media_and_skills(
         {"city": "x" * 201},
         {"cost": 2**40},
         {"cost": "free"},
-        {"tags": "ai"},
+        {"tags": {"ai": 1}},
         {"skill_ids": [1]},
     ],
 )

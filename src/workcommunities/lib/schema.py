@@ -18,6 +18,9 @@ from uuid import UUID
 
 import msgspec
 from advanced_alchemy.service import schema_dump
+from litestar.openapi.spec import OpenAPIType, Schema
+from litestar.plugins import OpenAPISchemaPlugin
+from litestar.typing import FieldDefinition
 from msgspec import Meta
 from msgspec import inspect as msgspec_inspect
 
@@ -125,6 +128,36 @@ Title = Annotated[str, Meta(max_length=300)]
 Url = Annotated[str, Meta(max_length=500)]
 WireId = Annotated[str, Meta(max_length=64)]
 IdList = Annotated[list[WireId], Meta(max_length=200)]
-TagList = Annotated[list[Annotated[str, Meta(max_length=100)]], Meta(max_length=100)]
+MAX_TAGS, MAX_TAG_LENGTH = 100, 100
+
+
+class Tags(list[str]):
+    """Free-text tags in a body: a list of strings, or the old service's comma-joined string, which its operators'
+    scripts still send (contract §1.11; split on commas here, trimmed with the list). Documented as the list."""
+
+
+def decode_tags(_: type, value: Any) -> Tags:
+    """Litestar's type decoder for `Tags` (a TypeError becomes the field's 422)."""
+    if isinstance(value, str):
+        value = value.split(",")
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise TypeError("Expected `array of string`, or a comma-joined string")
+    if len(value) > MAX_TAGS or any(len(item) > MAX_TAG_LENGTH for item in value):
+        raise TypeError(f"Expected at most {MAX_TAGS} tags of at most {MAX_TAG_LENGTH} characters")
+    return Tags(value)
+
+
+class TagsSchemaPlugin(OpenAPISchemaPlugin):
+    """OpenAPI: `Tags` is the documented list of strings."""
+
+    @staticmethod
+    def is_plugin_supported_type(value: Any) -> bool:
+        return value is Tags
+
+    def to_openapi_schema(self, field_definition: FieldDefinition, schema_creator: Any) -> Schema:
+        item = Schema(type=OpenAPIType.STRING, max_length=MAX_TAG_LENGTH)
+        return Schema(type=OpenAPIType.ARRAY, items=item, max_items=MAX_TAGS)
+
+
 Amount = Annotated[int, Meta(ge=0, le=2**31 - 1)]
 Phone = Annotated[str, Meta(pattern=r"^\+\d{10,15}$", examples=["+79991234567"])]

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from msgspec import UNSET, UnsetType
 
-from workcommunities.lib.schema import Amount, Name, Out, Struct, TagList, Title, Url, WireId, as_utc, required_text
+from workcommunities.lib.schema import Amount, Name, Out, Struct, Tags, Title, Url, WireId, as_utc, required_text
 
 
 class CommunityForUserOut(Out):
@@ -60,7 +60,7 @@ class CommunityCreateIn(Struct):
     name: Name
     # Ignored on `POST /communities` (the caller's company is used); honoured on `POST /admin/communities`.
     company_id: WireId | None = None
-    tags: TagList | None = None
+    tags: Tags | None = None
     description: str | None = None
     telegram_url: Url | None = None
     logo_media_id: WireId | None = None
@@ -73,7 +73,7 @@ class CommunityUpdateIn(Struct):
     """Only the present fields change; `null` clears an optional field; `name: null` is invalid."""
 
     name: Name | UnsetType = UNSET  # `null` is a 422: the name is required
-    tags: TagList | UnsetType | None = UNSET
+    tags: Tags | UnsetType | None = UNSET
     description: str | UnsetType | None = UNSET
     telegram_url: Url | UnsetType | None = UNSET
     logo_media_id: WireId | UnsetType | None = UNSET

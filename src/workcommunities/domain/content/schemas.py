@@ -8,7 +8,7 @@ from msgspec import UNSET, UnsetType
 
 from workcommunities.domain.media.schemas import MediaOut
 from workcommunities.domain.reference.schemas import SkillOut
-from workcommunities.lib.schema import Amount, IdList, Out, Struct, TagList, Title, WireId, required_text
+from workcommunities.lib.schema import Amount, IdList, Out, Struct, Tags, Title, WireId, required_text
 
 
 class PostOut(Out):
@@ -57,7 +57,7 @@ class ContentCreateIn(Struct):
 
     community_id: WireId
     title: Title
-    tags: TagList | None = None
+    tags: Tags | None = None
     skill_ids: IdList | None = None
     cost: Amount | None = None
     participant_payout: Amount | None = None
@@ -70,7 +70,7 @@ class ContentUpdateIn(Struct):
     """What a post's and an event's PATCH share: `title: null` is a 422; a null list clears it."""
 
     title: Title | UnsetType = UNSET
-    tags: TagList | UnsetType | None = UNSET
+    tags: Tags | UnsetType | None = UNSET
     skill_ids: IdList | UnsetType | None = UNSET
     cost: Amount | UnsetType | None = UNSET
     participant_payout: Amount | UnsetType | None = UNSET
