@@ -7,6 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 0.0.0.0
 PORT ?= 8000
+DEMO_DATA ?= 1
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
 .PHONY: help install run dev-env migrate seed test test-pg test-sqlite lint format typecheck bench clean
@@ -26,9 +27,11 @@ $(BIN)/workcommunities: $(UV) pyproject.toml uv.lock
 
 install: $(BIN)/workcommunities
 
-# `make run` is the development server: ENV=dev (fixed OTP code 11111, generated JWT secret kept in data/).
+# `make run` is the development server: ENV=dev (fixed OTP code 11111, generated JWT secret kept in data/). An empty
+# database gets the demo data once (DEMO_DATA=0 skips it; a database with users or companies is never touched).
 run: export ENV ?= dev
 run: install migrate seed
+	$(if $(and $(filter 1,$(DEMO_DATA)),$(filter dev,$(ENV))),$(BIN)/workcommunities seed demo)
 	$(BIN)/workcommunities run --host $(HOST) --port $(PORT) $(if $(filter dev,$(ENV)),--reload --reload-dir src,)
 
 migrate: install

@@ -114,6 +114,14 @@ def database_url(backend: str, make_pg_database: Callable[[], str], tmp_path_fac
     return f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('sqlite') / 'test.sqlite3'}"
 
 
+@pytest.fixture(params=["postgresql", "sqlite"])
+def fresh_database(request: pytest.FixtureRequest, make_pg_database: Callable[[], str], tmp_path: Path) -> str:
+    """An empty database of its own (no schema) for a test that drives the CLI."""
+    if request.param == "postgresql":
+        return make_pg_database()
+    return f"sqlite+aiosqlite:///{tmp_path / 'fresh.sqlite3'}"
+
+
 @pytest.fixture(scope="session")
 async def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Litestar]:
     """The app on the session's database with the schema created from the models and the reference data seeded

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import os
 import socket
 import struct
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -19,7 +23,26 @@ DEV_CODE = "11111"
 # A tiny but genuine PNG header (signature and IHDR chunk).
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + struct.pack(">IIBBBBB", 1, 1, 8, 6, 0, 0, 0) + b"\x1f\x15\xc4\x89"
 ADMIN_SIGNUP_TOKEN = "test-admin-signup-token-0123456789"
+ROOT = Path(__file__).resolve().parents[1]
 _phones = itertools.count(1)
+
+
+def cli(
+    database_url: str, data_dir: Path, *args: str, ok: bool = True, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`workcommunities *args` in a new process (ENV=dev unless `env` says otherwise); `ok`: whether it must succeed."""
+    base = {"ENV": "dev", "DATABASE_URL": database_url, "DATA_DIR": str(data_dir), "LOG_LEVEL": "WARNING"}
+    result = subprocess.run(
+        [sys.executable, "-m", "workcommunities", *args],
+        env={**os.environ, **base, **(env or {})},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert (result.returncode == 0) == ok, result.stdout + result.stderr
+    return result
 
 
 def new_phone() -> str:

@@ -1,4 +1,4 @@
-"""Our commands on the Litestar CLI: `seed reference` and `admin create`."""
+"""Our commands on the Litestar CLI: `seed reference`, `seed demo` and `admin create`."""
 
 from __future__ import annotations
 
@@ -11,10 +11,12 @@ from litestar import Litestar
 from litestar.cli._utils import LitestarGroup
 from litestar.plugins import CLIPluginProtocol
 
+from workcommunities.demo import DemoSize, erase, seed_demo
 from workcommunities.domain.auth.schemas import EmailPasswordIn
 from workcommunities.domain.auth.services import AuthService
 from workcommunities.domain.reference.services import ReferenceService
 from workcommunities.lib.errors import DomainError
+from workcommunities.settings import Settings
 
 
 @click.group(cls=LitestarGroup, name="seed")
@@ -35,6 +37,38 @@ def seed_reference_command(app: Litestar) -> None:
 
     asyncio.run(run())
     click.echo("reference data is in place")
+
+
+@seed_group.command(name="demo")
+@click.option("--reset", is_flag=True, help="First erase everything but the reference data (ENV=dev only).")
+@click.option("--companies", type=click.IntRange(1), default=DemoSize.companies, show_default=True)
+@click.option("--communities", type=click.IntRange(1), default=DemoSize.communities, show_default=True)
+@click.option("--posts", type=click.IntRange(0), default=DemoSize.posts, show_default=True)
+@click.option("--events", type=click.IntRange(1), default=DemoSize.events, show_default=True)
+@click.option("--students", type=click.IntRange(0), default=DemoSize.students, show_default=True)
+def seed_demo_command(app: Litestar, reset: bool, **sizes: int) -> None:
+    """A browsable product in an empty database (a database with users or companies is left alone)."""
+    settings: Settings = app.state.settings
+    if reset and not settings.is_dev:
+        raise click.ClickException("--reset erases the database: it runs with ENV=dev only")
+
+    def progress(label: str, total: int) -> Any:
+        return click.progressbar(length=total, label=f"{label:12}", show_pos=True)
+
+    async def run() -> bool:
+        config = app.state.db_config
+        try:
+            async with config.get_session() as session:
+                if reset:
+                    await erase(session, app.state.media_storage)
+                return await seed_demo(session, settings, app.state.media_storage, DemoSize(**sizes), progress)
+        finally:
+            await config.get_engine().dispose()
+
+    if asyncio.run(run()):
+        click.echo("demo data is in place")
+    else:
+        click.echo("the database already has users or companies: demo data not loaded (see --reset)")
 
 
 @click.group(cls=LitestarGroup, name="admin")

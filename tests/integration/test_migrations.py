@@ -2,43 +2,15 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from collections.abc import Callable
 from pathlib import Path
 
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from tests.helpers import cli
 from workcommunities.db.models import metadata
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def cli(database_url: str, data_dir: Path, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "ENV": "dev", "DATABASE_URL": database_url, "DATA_DIR": str(data_dir), "LOG_LEVEL": "WARNING"}
-    result = subprocess.run(
-        [sys.executable, "-m", "workcommunities", *args],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert (result.returncode == 0) == ok, result.stdout + result.stderr
-    return result
-
-
-@pytest.fixture(params=["postgresql", "sqlite"])
-def fresh_database(request: pytest.FixtureRequest, make_pg_database: Callable[[], str], tmp_path: Path) -> str:
-    if request.param == "postgresql":
-        return make_pg_database()
-    return f"sqlite+aiosqlite:///{tmp_path / 'migrated.sqlite3'}"
 
 
 async def _schema_diff(database_url: str) -> list[object]:

@@ -12,8 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.helpers import DEV_CODE, claims
-from tests.integration.test_migrations import ROOT, cli
+from tests.helpers import DEV_CODE, ROOT, claims, cli
 
 
 def _free_port() -> int:

@@ -10,6 +10,7 @@ and single byte ranges (media/ranges.py).
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from uuid import UUID, uuid4
@@ -18,8 +19,8 @@ import anyio
 from litestar.status_codes import HTTP_200_OK, HTTP_206_PARTIAL_CONTENT, HTTP_304_NOT_MODIFIED
 
 from workcommunities.db.models import Media
-from workcommunities.domain.media.filetypes import detect_type, media_kind
-from workcommunities.domain.media.multipart import UploadStream
+from workcommunities.domain.media.filetypes import SNIFF_BYTES, FileType, detect_type, media_kind
+from workcommunities.domain.media.multipart import FileTooLarge, UploadStream
 from workcommunities.domain.media.ranges import byte_range, etag_matches
 from workcommunities.domain.media.repositories import MediaRepository
 from workcommunities.domain.media.schemas import MediaOut
@@ -28,6 +29,10 @@ from workcommunities.lib.errors import NotFound
 from workcommunities.lib.repository import Service, Session
 
 CACHE_FOREVER = "public, max-age=31536000, immutable"
+
+
+async def _once(content: bytes) -> AsyncIterator[bytes]:
+    yield content
 
 
 @dataclass
@@ -64,14 +69,28 @@ class MediaService(Service[Media, MediaRepository]):
             if upload.error is not None and upload.error is not exc:
                 raise upload.error from None
             raise
+        return await self._record(media_id, file_type, key, upload.size, upload.checksum)
+
+    async def add(self, content: bytes, media_id: UUID | None = None) -> MediaOut:
+        """A file made on the server (the demo data): the same type check, limit and storage as an upload."""
+        file_type = detect_type(content[:SNIFF_BYTES])
+        if len(content) > self.max_upload_bytes:
+            raise FileTooLarge()
+        media_id = media_id or uuid4()
+        key = f"{media_id.hex}.{file_type.ext}"
+        await self.storage.put(key, _once(content), content_type=file_type.mime)
+        return await self._record(media_id, file_type, key, len(content), hashlib.sha256(content).hexdigest())
+
+    async def _record(self, media_id: UUID, file_type: FileType, key: str, size: int, checksum: str) -> MediaOut:
+        """The row of a stored object; the object is removed again if the row cannot be written."""
         media = Media(
             id=media_id,
             kind=file_type.kind,
             mime=file_type.mime,
             ext=file_type.ext,
-            size=upload.size,
+            size=size,
             storage_key=key,
-            checksum=upload.checksum,
+            checksum=checksum,
         )
         try:
             await self.create(media)
