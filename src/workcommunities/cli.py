@@ -1,4 +1,4 @@
-"""Our commands on the Litestar CLI: `seed reference`, `seed demo` and `admin create`."""
+"""Our commands on the Litestar CLI: `seed reference`, `seed demo`, `admin create` and `smoke`."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import asyncio
 from typing import Any
 
 import click
+import httpx
 from advanced_alchemy.exceptions import RepositoryError
 from litestar import Litestar
 from litestar.cli._utils import LitestarGroup
@@ -17,6 +18,7 @@ from workcommunities.domain.auth.services import AuthService
 from workcommunities.domain.reference.services import ReferenceService
 from workcommunities.lib.errors import DomainError
 from workcommunities.settings import Settings
+from workcommunities.smoke import Smoke, SmokeFailure
 
 
 @click.group(cls=LitestarGroup, name="seed")
@@ -102,7 +104,26 @@ def create_admin_command(app: Litestar, email: str, password: str) -> None:
     click.echo(f"admin {data.email} created")
 
 
+@click.command(name="smoke")
+@click.option("--base-url", required=True, help="Where the server answers, e.g. http://localhost:8000")
+@click.option("--student-phone", default=Smoke.student_phone, show_default=True)
+@click.option("--student-code", default=Smoke.student_code, show_default=True, help="The dev login code")
+@click.option("--student-token", default="", envvar="SMOKE_STUDENT_TOKEN", help="A student token (production)")
+@click.option("--company-email", default="", help="A company account to reuse (default: a new one each run)")
+@click.option("--company-password", default="", envvar="SMOKE_COMPANY_PASSWORD")
+@click.option("--timeout", type=float, default=30.0, show_default=True, help="Seconds per request")
+def smoke_command(base_url: str, timeout: float, **logins: str) -> None:
+    """Walk a student and a company through the main flows of a running server; exit 1 at the first broken step."""
+    with httpx.Client(base_url=base_url, timeout=timeout) as client:
+        try:
+            Smoke(client, click.echo, **logins).run()
+        except SmokeFailure as exc:
+            raise click.ClickException(f"FAILED {exc}") from exc
+    click.echo("smoke check passed")
+
+
 class CLIPlugin(CLIPluginProtocol):
     def on_cli_init(self, cli: Any) -> None:
         cli.add_command(seed_group)
         cli.add_command(admin_group)
+        cli.add_command(smoke_command)
