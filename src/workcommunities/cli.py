@@ -1,8 +1,10 @@
-"""Our commands on the Litestar CLI: `seed reference`, `seed demo`, `admin create` and `smoke`."""
+"""Our commands on the Litestar CLI: `seed reference`, `seed demo`, `import-seed`, `admin create` and `smoke`."""
 
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import click
@@ -11,14 +13,21 @@ from advanced_alchemy.exceptions import RepositoryError
 from litestar import Litestar
 from litestar.cli._utils import LitestarGroup
 from litestar.plugins import CLIPluginProtocol
+from sqlalchemy.exc import ArgumentError
 
 from workcommunities.demo import DemoSize, erase, seed_demo
 from workcommunities.domain.auth.schemas import EmailPasswordIn
 from workcommunities.domain.auth.services import AuthService
 from workcommunities.domain.reference.services import ReferenceService
+from workcommunities.importer import Report, import_seed, old_database_url
 from workcommunities.lib.errors import DomainError
 from workcommunities.settings import Settings
 from workcommunities.smoke import Smoke, SmokeFailure
+
+
+def _progress(label: str, total: int) -> Any:
+    """A progress bar on a terminal; elsewhere click prints the label as a plain line."""
+    return click.progressbar(length=total, label=f"{label:18}", show_pos=True)
 
 
 @click.group(cls=LitestarGroup, name="seed")
@@ -54,16 +63,13 @@ def seed_demo_command(app: Litestar, reset: bool, **sizes: int) -> None:
     if reset and not settings.is_dev:
         raise click.ClickException("--reset erases the database: it runs with ENV=dev only")
 
-    def progress(label: str, total: int) -> Any:
-        return click.progressbar(length=total, label=f"{label:12}", show_pos=True)
-
     async def run() -> bool:
         config = app.state.db_config
         try:
             async with config.get_session() as session:
                 if reset:
                     await erase(session, app.state.media_storage)
-                return await seed_demo(session, settings, app.state.media_storage, DemoSize(**sizes), progress)
+                return await seed_demo(session, settings, app.state.media_storage, DemoSize(**sizes), _progress)
         finally:
             await config.get_engine().dispose()
 
@@ -71,6 +77,38 @@ def seed_demo_command(app: Litestar, reset: bool, **sizes: int) -> None:
         click.echo("demo data is in place")
     else:
         click.echo("the database already has users or companies: demo data not loaded (see --reset)")
+
+
+@click.command(name="import-seed")
+@click.option(
+    "--from", "source", required=True, metavar="URL", help="The old service's PostgreSQL database (only read)"
+)
+@click.option("--media-dir", type=click.Path(exists=True, file_okay=False, path_type=Path), help="Its media folder")
+@click.option("--dry-run", is_flag=True, help="Count what would be imported and change nothing")
+def import_seed_command(app: Litestar, source: str, media_dir: Path | None, dry_run: bool) -> None:
+    """Bring the old service's data and media files across (into DATABASE_URL and the media storage), keeping ids;
+    rows that cannot come are listed with the reason. Safe to run again."""
+    settings: Settings = app.state.settings
+    try:
+        old_url = old_database_url(source)
+    except (ValueError, ArgumentError) as exc:
+        raise click.BadParameter(str(exc), param_hint="--from") from exc
+
+    async def run() -> Report:
+        config = app.state.db_config
+        try:
+            async with config.get_session() as session:
+                storage, ttl = app.state.media_storage, settings.story_ttl_hours
+                return await import_seed(old_url, session, storage, media_dir, ttl, dry_run, _progress)
+        finally:
+            await config.get_engine().dispose()
+
+    lines = asyncio.run(run()).lines(dry_run)
+    path = Path(settings.data_dir) / f"import-report-{datetime.now(UTC):%Y%m%dT%H%M%S}Z.txt"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n")
+    click.echo("\n".join(lines))
+    click.echo(f"report written to {path}")
 
 
 @click.group(cls=LitestarGroup, name="admin")
@@ -126,4 +164,5 @@ class CLIPlugin(CLIPluginProtocol):
     def on_cli_init(self, cli: Any) -> None:
         cli.add_command(seed_group)
         cli.add_command(admin_group)
+        cli.add_command(import_seed_command)
         cli.add_command(smoke_command)
