@@ -19,11 +19,12 @@ import pytest
 from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from tests.conftest import TEST_JWT_SECRET, make_settings
+from tests.conftest import S3_BUCKET, TEST_JWT_SECRET, make_settings, s3_settings
 from tests.helpers import PNG, ROOT, cli, serve
 from workcommunities.app import create_app
 
 OLD_SCHEMA = ROOT / "tests" / "fixtures" / "old-schema.sql"
+MEDIA_FILES = ("logo", "avatar", "gallery-1", "gallery-2", "post-1", "post-2", "event-legacy", "story")
 NOW = datetime.now(UTC).replace(tzinfo=None, microsecond=0)  # the old service wrote naive UTC
 ids: dict[str, str] = {}
 
@@ -345,7 +346,7 @@ def old_database(make_pg_database: Any, tmp_path: Path) -> tuple[str, Path]:
     asyncio.run(_build_old_database(url))
     media = tmp_path / "old-media"
     media.mkdir()
-    for name in ("logo", "avatar", "gallery-1", "gallery-2", "post-1", "post-2", "event-legacy", "story"):
+    for name in MEDIA_FILES:
         (media / f"{i(name)}.png").write_bytes(png(400))
     (media / i("no-ext")).write_bytes(png(400))
     (media / f"{i('wrong-size')}.png").write_bytes(png(400))
@@ -482,3 +483,28 @@ def test_a_url_that_is_not_postgresql_is_refused(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 't.sqlite3'}"
     result = cli(url, tmp_path, "import-seed", "--from", "mysql://u@h/db", ok=False)
     assert "the old service's database is PostgreSQL" in result.stderr
+
+
+@pytest.fixture
+def pg_target(make_pg_database: Any) -> str:
+    return str(make_pg_database())
+
+
+async def test_import_copies_media_into_s3(
+    old_database: tuple[str, Path], pg_target: str, tmp_path: Path, s3_server: str, bucket: Any
+) -> None:
+    """With MEDIA_STORAGE=s3 the files land in the bucket, checked against the recorded size, and download."""
+    old_url, media_dir = old_database
+    target = pg_target
+    s3 = s3_settings(s3_server)
+    env = {key.upper(): str(value) for key, value in s3.items()}
+    cli(target, tmp_path, "database", "upgrade", "--no-prompt")
+    done = cli(target, tmp_path, "import-seed", "--from", old_url, "--media-dir", str(media_dir), env=env)
+    assert _counts(done.stdout)["media"] == (9, 0, 3)
+    keys = {item["Key"] for item in bucket.list_objects_v2(Bucket=S3_BUCKET)["Contents"]}
+    assert keys == {f"{i(name)}.png" for name in MEDIA_FILES} | {i("no-ext")}
+    app = create_app(make_settings(tmp_path, target, **s3))
+    async with serve(app) as client:
+        download = await client.get(f"/media/{i('no-ext')}")
+        assert (download.status_code, download.content) == (200, png(400))
+    await app.state.db_config.get_engine().dispose()

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import httpx
@@ -13,8 +10,6 @@ from openapi_spec_validator import validate
 from tests.conftest import make_settings
 from tests.helpers import serve
 from workcommunities.app import create_app
-
-SHARED = Path(__file__).resolve().parents[3] / "shared"
 
 
 async def test_health_get_and_head(client: httpx.AsyncClient) -> None:
@@ -101,27 +96,3 @@ async def test_docs_pages_and_valid_openapi(client: httpx.AsyncClient, tmp_path:
                 assert schema == {"$ref": "#/components/schemas/ErrorOut"}, f"{method.upper()} {path}"
             if "requestBody" in operation:
                 assert "422" in operation["responses"], f"{method.upper()} {path} does not document 422"
-
-
-async def test_contract_coverage_of_foundation(client: httpx.AsyncClient, tmp_path: Path) -> None:
-    """The seed's /auth, /reference and /health operations are all served (the shared coverage tool agrees)."""
-    spec = tmp_path / "openapi.json"
-    spec.write_text((await client.get("/openapi.json")).text)
-    seed = json.loads((SHARED / "reference" / "seed-openapi.json").read_text()) if SHARED.is_dir() else None
-    ours = {
-        (m.upper(), p.rstrip("/") or "/") for p, item in json.loads(spec.read_text())["paths"].items() for m in item
-    }
-    if seed is not None:
-        wanted = {
-            (m.upper(), p.rstrip("/"))
-            for p, item in seed["paths"].items()
-            for m in item
-            if p.startswith(("/auth", "/reference", "/health"))
-        }
-    else:  # no shared/ folder beside the clone: the list from the contract's appendix
-        wanted = {("GET", "/health")} | {("GET", f"/reference/{n}") for n in ("spheres", "skills", "statuses")}
-    assert wanted - ours == set()
-    if (tool := SHARED / "tools" / "contract_coverage.py").is_file():
-        result = subprocess.run([sys.executable, str(tool), str(spec)], capture_output=True, text=True, check=False)
-        missing = [line for line in result.stdout.splitlines() if line.startswith("missing")]
-        assert not [line for line in missing if any(p in line for p in (" /auth", " /reference", " /health"))]
