@@ -10,6 +10,11 @@ def main() -> None:
     os.environ.setdefault("LITESTAR_APP", "workcommunities.app:create_app")
     from workcommunities.settings import SettingsError, load_settings
 
+    if sys.argv[1:2] == ["smoke"]:  # a client of a running server: it needs none of the server's settings
+        from workcommunities.cli import smoke_command
+
+        smoke_command.main(args=sys.argv[2:], prog_name="workcommunities smoke")
+        return
     try:  # one clear line instead of a traceback when the configuration cannot run
         load_settings().check()
     except SettingsError as exc:

@@ -19,7 +19,7 @@ from workcommunities.demo import DemoSize, erase, seed_demo
 from workcommunities.domain.auth.schemas import EmailPasswordIn
 from workcommunities.domain.auth.services import AuthService
 from workcommunities.domain.reference.services import ReferenceService
-from workcommunities.importer import Report, import_seed, old_database_url
+from workcommunities.importer import ImportFailure, Report, import_seed, old_database
 from workcommunities.lib.errors import DomainError
 from workcommunities.settings import Settings
 from workcommunities.smoke import Smoke, SmokeFailure
@@ -51,17 +51,18 @@ def seed_reference_command(app: Litestar) -> None:
 
 
 @seed_group.command(name="demo")
-@click.option("--reset", is_flag=True, help="First erase everything but the reference data (ENV=dev only).")
+@click.option("--reset", is_flag=True, help="First erase everything but the reference data.")
 @click.option("--companies", type=click.IntRange(1), default=DemoSize.companies, show_default=True)
 @click.option("--communities", type=click.IntRange(1), default=DemoSize.communities, show_default=True)
 @click.option("--posts", type=click.IntRange(0), default=DemoSize.posts, show_default=True)
 @click.option("--events", type=click.IntRange(1), default=DemoSize.events, show_default=True)
 @click.option("--students", type=click.IntRange(0), default=DemoSize.students, show_default=True)
 def seed_demo_command(app: Litestar, reset: bool, **sizes: int) -> None:
-    """A browsable product in an empty database (a database with users or companies is left alone)."""
+    """A browsable product in an empty database (ENV=dev only: a database with users, companies or media is left
+    alone)."""
     settings: Settings = app.state.settings
-    if reset and not settings.is_dev:
-        raise click.ClickException("--reset erases the database: it runs with ENV=dev only")
+    if not settings.is_dev:  # its accounts log in with known phone numbers, and --reset erases the database
+        raise click.ClickException("seed demo runs with ENV=dev only")
 
     async def run() -> bool:
         config = app.state.db_config
@@ -76,7 +77,7 @@ def seed_demo_command(app: Litestar, reset: bool, **sizes: int) -> None:
     if asyncio.run(run()):
         click.echo("demo data is in place")
     else:
-        click.echo("the database already has users or companies: demo data not loaded (see --reset)")
+        click.echo("the database already has users, companies or media: demo data not loaded (see --reset)")
 
 
 @click.command(name="import-seed")
@@ -90,20 +91,25 @@ def import_seed_command(app: Litestar, source: str, media_dir: Path | None, dry_
     rows that cannot come are listed with the reason. Safe to run again."""
     settings: Settings = app.state.settings
     try:
-        old_url = old_database_url(source)
+        old_database(source)
     except (ValueError, ArgumentError) as exc:
         raise click.BadParameter(str(exc), param_hint="--from") from exc
+    if media_dir is None:
+        click.echo("no --media-dir: every media row is skipped, and a later run cannot bring them in", err=True)
 
     async def run() -> Report:
         config = app.state.db_config
         try:
             async with config.get_session() as session:
                 storage, ttl = app.state.media_storage, settings.story_ttl_hours
-                return await import_seed(old_url, session, storage, media_dir, ttl, dry_run, _progress)
+                return await import_seed(source, session, storage, media_dir, ttl, dry_run, _progress)
         finally:
             await config.get_engine().dispose()
 
-    lines = asyncio.run(run()).lines(dry_run)
+    try:
+        lines = asyncio.run(run()).lines(dry_run)
+    except ImportFailure as exc:
+        raise click.ClickException(str(exc)) from exc
     path = Path(settings.data_dir) / f"import-report-{datetime.now(UTC):%Y%m%dT%H%M%S}Z.txt"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n")
@@ -144,7 +150,7 @@ def create_admin_command(app: Litestar, email: str, password: str) -> None:
 
 @click.command(name="smoke")
 @click.option("--base-url", required=True, help="Where the server answers, e.g. http://localhost:8000")
-@click.option("--student-phone", default=Smoke.student_phone, show_default=True)
+@click.option("--student-phone", default="", help="A student's phone, logged in with --student-code")
 @click.option("--student-code", default=Smoke.student_code, show_default=True, help="The dev login code")
 @click.option("--student-token", default="", envvar="SMOKE_STUDENT_TOKEN", help="A student token (production)")
 @click.option("--company-email", default="", help="A company account to reuse (default: a new one each run)")
@@ -152,6 +158,10 @@ def create_admin_command(app: Litestar, email: str, password: str) -> None:
 @click.option("--timeout", type=float, default=30.0, show_default=True, help="Seconds per request")
 def smoke_command(base_url: str, timeout: float, **logins: str) -> None:
     """Walk a student and a company through the main flows of a running server; exit 1 at the first broken step."""
+    if not (logins["student_phone"] or logins["student_token"]):
+        raise click.UsageError("give --student-phone (dev) or --student-token (SMOKE_STUDENT_TOKEN)")
+    if bool(logins["company_email"]) != bool(logins["company_password"]):
+        raise click.UsageError("give --company-email and --company-password together")
     with httpx.Client(base_url=base_url, timeout=timeout) as client:
         try:
             Smoke(client, click.echo, **logins).run()

@@ -344,8 +344,9 @@ class Seeder:
 
 
 async def is_empty(session: Session) -> bool:
-    """No users and no companies yet: the only kind of database the demo fills."""
-    for model in (User, Company):
+    """No users, companies or media yet: the only kind of database the demo fills (a run that failed halfway is not
+    repeated over its own rows: `--reset` starts over)."""
+    for model in (User, Company, Media):
         if await session.scalar(select(model.id).limit(1)) is not None:
             return False
     return True

@@ -4,9 +4,10 @@ Each step prints one line; the first step that fails prints what the server answ
 command then exits non-zero). What the walk creates is removed where the API allows: its post and event are
 deleted and its community is archived; its story expires by itself and its small picture stays (media have no delete).
 
-Logins: the student logs in with a phone code (the dev code `11111` by default; a production server sends real codes
-by SMS, so pass `--student-token` there); the company with the e-mail and password given (signed up on the first run),
-or else as a new company with random credentials.
+Logins: the student with a phone and a code (`--student-phone`; the dev code `11111` by default) or, against a
+production server, which sends real codes by SMS, with `--student-token`; the walk changes that student's name and
+skills and puts them back at the end. The company logs in with the e-mail and password given (signed up on the first
+run), or else as a new company with random credentials.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ def tiny_png() -> bytes:
 class Smoke:
     client: httpx.Client
     say: Callable[[str], None]
-    student_phone: str = "+79995550101"
+    student_phone: str = ""
     student_code: str = "11111"
     student_token: str = ""
     company_email: str = ""
@@ -59,7 +60,10 @@ class Smoke:
             raise SmokeFailure(f"{step}: {method} {path} failed: {exc}") from exc
         if response.status_code != expected:
             raise SmokeFailure(f"{step}: {method} {path} answered {response.status_code}: {response.text[:500]}")
-        return response.json() if response.content else None
+        try:
+            return response.json() if response.content else None
+        except ValueError as exc:
+            raise SmokeFailure(f"{step}: {method} {path} answered no JSON: {response.text[:200]!r}") from exc
 
     def ok(self, step: str) -> None:
         self.say(f"ok    {step}")
@@ -81,10 +85,17 @@ class Smoke:
         self.ok("the server is up and its database answers")
 
         student = {"Authorization": f"Bearer {self.student_login()}"}
-        self.call("student", "GET", "/profiles/me", headers=student)
+        before = self.call("student", "GET", "/profiles/me", headers=student)
         self.ok("student logs in")
         skills = self.call("reference", "GET", "/reference/skills")
         body = {"full_name": "Smoke Check", "skill_uids": [skill["id"] for skill in skills[:2]]}
+        restore = {"full_name": before["full_name"], "skill_uids": [skill["id"] for skill in before["skills"]]}
+        self.cleanup.append(
+            (
+                "student profile restored",
+                lambda: self.call("restore", "PATCH", "/profiles/me", json=restore, headers=student),
+            )
+        )
         profile = self.call("student profile", "PATCH", "/profiles/me", json=body, headers=student)
         if profile["full_name"] != "Smoke Check" or len(profile["skills"]) != min(2, len(skills)):
             raise SmokeFailure(f"student profile: the change did not stick: {profile}")
@@ -148,6 +159,8 @@ class Smoke:
     def student_login(self) -> str:
         if self.student_token:
             return self.student_token
+        if not self.student_phone:
+            raise SmokeFailure("student: give --student-phone (with the dev code) or --student-token")
         phone = {"phone": self.student_phone}
         self.call("student code", "POST", "/auth/otp/request", expected=204, json=phone)
         token = self.call("student login", "POST", "/auth/otp/verify", json={**phone, "code": self.student_code})

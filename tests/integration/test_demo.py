@@ -62,7 +62,7 @@ async def test_seed_demo_fills_an_empty_database_once(fresh_database: str, tmp_p
 
         # Idempotent: a database with users or companies is never touched.
         again = cli(fresh_database, tmp_path, "seed", "demo", *SIZES).stdout
-        assert "already has users or companies" in again
+        assert "already has users, companies or media" in again
         assert (await client.get("/content/posts", params={"limit": 100})).json() == first["feed"]
 
         # --reset starts over (dev only): new rows, and the old files are gone with their rows.
@@ -73,8 +73,11 @@ async def test_seed_demo_fills_an_empty_database_once(fresh_database: str, tmp_p
     await app.state.db_config.get_engine().dispose()
 
 
-def test_reset_is_refused_outside_dev(tmp_path: Path) -> None:
+def test_demo_data_is_refused_outside_dev(tmp_path: Path) -> None:
+    """Its accounts log in with known phone numbers: never in production."""
     database_url = f"sqlite+aiosqlite:///{tmp_path / 'prod.sqlite3'}"
     prod = {"ENV": "prod", "JWT_SECRET": "p" * 40, "SMS_GATEWAY_URL": "http://127.0.0.1:9/sms"}
-    result = cli(database_url, tmp_path, "seed", "demo", "--reset", ok=False, env=prod)
-    assert "--reset erases the database: it runs with ENV=dev only" in result.stderr
+    cli(database_url, tmp_path, "database", "upgrade", "--no-prompt", env=prod)
+    for extra in ((), ("--reset",)):
+        result = cli(database_url, tmp_path, "seed", "demo", *extra, ok=False, env=prod)
+        assert "seed demo runs with ENV=dev only" in result.stderr

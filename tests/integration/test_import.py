@@ -55,7 +55,7 @@ def old_rows() -> dict[str, list[dict[str, Any]]]:
         "url": f"/media/{i(name)}",
         "created_at": NOW,
     }
-    return {
+    rows: dict[str, list[dict[str, Any]]] = {
         "spheres": [
             {"id": i("sphere-it"), "title": "IT", "background_color": "#fff", "text_color": "#000"},
             {"id": i("sphere-design"), "title": "Дизайн", "background_color": "#eee", "text_color": "#111"},
@@ -304,6 +304,25 @@ def old_rows() -> dict[str, list[dict[str, Any]]]:
         ],
         "otps": [{"id": i("otp"), "phone": "+79001112233", "code": "11111", "expires_at": NOW, "consumed": False}],
     }
+    # More quirks: the same e-mail in other capitals (the old service compared them as typed), a password hash that is
+    # not bcrypt, a name longer than our column, a file of a type uploads do not take under an odd extension, and a
+    # story that knows its picture only by url.
+    rows["users"] += [
+        {"id": i("admin-twin"), "role": "admin", "phone": None, "email": "boss@old.EXAMPLE", "password_hash": hashed,
+         "avatar_media_id": None, "created_at": NOW},
+        {"id": i("plain-hash"), "role": "company", "phone": None, "email": "plain@old.example",
+         "password_hash": "not-a-hash", "avatar_media_id": None, "created_at": NOW},
+    ]  # fmt: skip
+    rows["communities"].append(
+        {"id": i("long-name"), "company_id": None, "name": "N" * 250, "description": None, "telegram_url": None,
+         "tags": None, "is_archived": False, "logo_media_id": None}
+    )  # fmt: skip
+    rows["media"].append({**media("odd-ext", ext="Tar (1)"), "kind": "other", "mime": "application/x-tar"})
+    rows["stories"].append(
+        {"id": i("url-story"), "company_id": i("company"), "title": "By url", "media_id": None,
+         "media_url": f"/media/{i('gallery-1')}.png", "created_at": NOW - timedelta(minutes=1)}
+    )  # fmt: skip
+    return rows
 
 
 EXPECTED_SKIPS = {
@@ -311,16 +330,21 @@ EXPECTED_SKIPS = {
     ("media", "missing", "file is missing"),
     ("media", "wrong-size", "file has 400 bytes, the row says 999"),
     ("users", "mock-user-1", "is not a 32-hex id"),
+    ("users", "admin-twin", "email boss@old.example already belongs to another user here"),
     ("profiles", "profile-twin", "has a profile already"),
     ("profile_skills", "ps-twin", "names no imported profiles row"),
-    ("companies", "company-2", "tag not-a-skill is not a skill"),
-    ("companies", "company-2", "logo_media_id left empty"),
+    ("communities", "long-name", "name has 250 characters, at most 200 here"),
     ("memberships", "f-dup", "a repeat of user_id"),
     ("memberships", "f-dup2", "a repeat of user_id"),
     ("company_follows", "cf-dup", "a repeat of user_id"),
     ("content", "undated", "an event without event_date"),
     ("content_media", "ctm-3", "names no imported media row"),
     ("event_participants", "ep-post", "names no imported events row"),
+}
+EXPECTED_DROPS = {
+    ("companies", "company-2", "tag not-a-skill is not a skill"),
+    ("companies", "company-2", "logo_media_id"),
+    ("users", "plain-hash", "password_hash is not a bcrypt hash"),
 }
 
 
@@ -348,6 +372,7 @@ def old_database(make_pg_database: Any, tmp_path: Path) -> tuple[str, Path]:
     media.mkdir()
     for name in MEDIA_FILES:
         (media / f"{i(name)}.png").write_bytes(png(400))
+    (media / f"{i('odd-ext')}.tar (1)").write_bytes(b"not an image, " * 28 + b"12345678")  # 400 bytes
     (media / i("no-ext")).write_bytes(png(400))
     (media / f"{i('wrong-size')}.png").write_bytes(png(400))
     plain = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)  # as operators write it
@@ -358,25 +383,31 @@ def _counts(output: str) -> dict[str, tuple[int, int, int]]:
     """The report's table lines: imported (or would import), already here, skipped."""
     counts = {}
     for line in output.splitlines():
-        if match := re.match(r"^(\w+) +(?:imported|would import) +(\d+) +already here +(\d+) +skipped +(\d+)$", line):
+        pattern = r"^(\w+) +(?:imported|would import) +(\d+) +already here +(\d+) +skipped +(\d+) +references dropped"
+        if match := re.match(pattern, line):
             counts[match.group(1)] = (int(match.group(2)), int(match.group(3)), int(match.group(4)))
     return counts
 
 
-def _skipped(output: str) -> set[tuple[str, str, str]]:
+def _listed(output: str, kind: str = "skipped") -> set[tuple[str, str, str]]:
     names = {value: name for name, value in ids.items()} | {"mock010101": "mock010101", "mock-user-1": "mock-user-1"}
     found = set()
     for line in output.splitlines():
-        if line.startswith("skipped "):
-            table, rest = line.removeprefix("skipped ").split(" ", 1)
+        if line.startswith(f"{kind} "):
+            table, rest = line.removeprefix(f"{kind} ").split(" ", 1)
             row_id, reason = rest.split(": ", 1)
             found.add((table, names.get(row_id, row_id), reason))
     return found
 
 
-def _matches(found: set[tuple[str, str, str]]) -> bool:
+def _matches(output: str) -> bool:
+    """The report lists exactly the expected rows and references, each once."""
+    return _exactly(_listed(output), EXPECTED_SKIPS) and _exactly(_listed(output, "dropped"), EXPECTED_DROPS)
+
+
+def _exactly(found: set[tuple[str, str, str]], expected: set[tuple[str, str, str]]) -> bool:
     remaining = set(found)
-    for table, name, reason in EXPECTED_SKIPS:
+    for table, name, reason in expected:
         hit = next((f for f in remaining if f[0] == table and f[1] == name and reason in f[2]), None)
         if hit is None:
             return False
@@ -394,15 +425,16 @@ async def test_import_keeps_everything_the_rules_allow(
 
     dry = cli(fresh_database, data, "import-seed", "--from", old_url, "--media-dir", str(media_dir), "--dry-run")
     counts = _counts(dry.stdout)
-    assert counts["users"] == (3, 0, 1) and counts["content"] == (2, 0, 1) and counts["memberships"] == (2, 0, 2)
-    assert counts["spheres"] == (1, 1, 0) and counts["skills"] == (1, 2, 0) and counts["media"] == (9, 0, 3)
+    assert counts["users"] == (4, 0, 2) and counts["content"] == (2, 0, 1) and counts["memberships"] == (2, 0, 2)
+    assert counts["spheres"] == (1, 1, 0) and counts["skills"] == (1, 2, 0) and counts["media"] == (10, 0, 3)
+    assert counts["communities"] == (3, 0, 1) and counts["companies"] == (2, 0, 0) and counts["stories"] == (2, 0, 0)
     assert "otps" not in counts
-    assert _matches(_skipped(dry.stdout)), sorted(_skipped(dry.stdout))
+    assert _matches(dry.stdout), dry.stdout
     assert not (data / "media").exists() or not list((data / "media").iterdir())  # nothing stored
 
     done = cli(fresh_database, data, "import-seed", "--from", old_url, "--media-dir", str(media_dir))
     assert _counts(done.stdout) == counts
-    assert _matches(_skipped(done.stdout)), sorted(_skipped(done.stdout))
+    assert _matches(done.stdout), done.stdout
     printed = done.stdout.strip().splitlines()
     written = Path(printed[-1].removeprefix("report written to ")).read_text().splitlines()
     assert written == printed[-1 - len(written) : -1] and any(line.startswith("skipped ") for line in written)
@@ -414,7 +446,7 @@ async def test_import_keeps_everything_the_rules_allow(
         again = cli(fresh_database, data, "import-seed", "--from", old_url, "--media-dir", str(media_dir))
         rerun = _counts(again.stdout)
         assert all(imported == 0 for imported, _, _ in rerun.values()), again.stdout
-        assert rerun["users"] == (0, 3, 1) and rerun["content"] == (0, 2, 1)
+        assert rerun["users"] == (0, 4, 2) and rerun["content"] == (0, 2, 1)
         assert await _snapshot(client) == before
     await app.state.db_config.get_engine().dispose()
 
@@ -467,13 +499,20 @@ async def _check(client: httpx.AsyncClient) -> None:
     assert (await client.get(f"/media/{i('wrong-size')}")).status_code == 404
 
     stories = await client.get("/content/me/stories/from-followed-companies", headers=student)
-    assert [(s["id"], s["media"]["id"]) for s in stories.json()] == [(i("old-story"), i("story"))]
+    expected_stories = [(i("old-story"), i("story")), (i("url-story"), i("gallery-1"))]  # one known only by its url
+    assert [(s["id"], s["media"]["id"]) for s in stories.json()] == expected_stories
+    odd = await client.get(f"/media/{i('odd-ext')}")  # not an image: kept, typed by its bytes, sent as a download
+    assert (odd.status_code, odd.headers["content-type"]) == (200, "application/octet-stream")
+    assert odd.headers["content-disposition"] == f'attachment; filename="{i("odd-ext")}"'
     assert [c["id"] for c in (await client.get("/companies/me/followed", headers=student)).json()] == [i("company")]
 
     admin = await client.post("/auth/admin/login", json={"email": "boss@old.example", "password": "old-admin-password"})
     assert admin.status_code == 200, admin.text
     users = (await client.get("/users/", headers={"Authorization": f"Bearer {admin.json()['access_token']}"})).json()
-    assert sorted(u["id"] for u in users) == sorted([i("student"), i("company-user"), i("admin")])
+    assert sorted(u["id"] for u in users) == sorted([i("student"), i("company-user"), i("admin"), i("plain-hash")])
+    # A password hash that was not bcrypt was dropped: that account has no password login (and no 500).
+    plain = await client.post("/auth/company/login", json={"email": "plain@old.example", "password": "not-a-hash"})
+    assert (plain.status_code, plain.json()) == (400, {"detail": "Invalid credentials"})
     # Login codes are not imported: the old code gives nothing.
     verify = await client.post("/auth/otp/verify", json={"phone": "+79001112233", "code": "11111"})
     assert (verify.status_code, verify.json()) == (400, {"detail": "Invalid code"})
@@ -500,9 +539,10 @@ async def test_import_copies_media_into_s3(
     env = {key.upper(): str(value) for key, value in s3.items()}
     cli(target, tmp_path, "database", "upgrade", "--no-prompt")
     done = cli(target, tmp_path, "import-seed", "--from", old_url, "--media-dir", str(media_dir), env=env)
-    assert _counts(done.stdout)["media"] == (9, 0, 3)
+    assert _counts(done.stdout)["media"] == (10, 0, 3)
     keys = {item["Key"] for item in bucket.list_objects_v2(Bucket=S3_BUCKET)["Contents"]}
-    assert keys == {f"{i(name)}.png" for name in MEDIA_FILES} | {i("no-ext")}
+    # Keys follow the types told from the bytes: the PNG without extension gets one, the odd name gets none.
+    assert keys == {f"{i(name)}.png" for name in (*MEDIA_FILES, "no-ext")} | {i("odd-ext")}
     app = create_app(make_settings(tmp_path, target, **s3))
     async with serve(app) as client:
         download = await client.get(f"/media/{i('no-ext')}")

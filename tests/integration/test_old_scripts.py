@@ -94,7 +94,14 @@ async def test_other_tag_shapes_are_422(client: httpx.AsyncClient, api: Api, tag
 
 async def test_openapi_documents_the_list(client: httpx.AsyncClient) -> None:
     schemas = (await client.get("/openapi.json")).json()["components"]["schemas"]
-    for name in ("CommunityCreateIn", "CommunityUpdateIn", "PostCreateIn", "PostUpdateIn", "EventCreateIn"):
+    for name in (
+        "CommunityCreateIn",
+        "CommunityUpdateIn",
+        "PostCreateIn",
+        "PostUpdateIn",
+        "EventCreateIn",
+        "EventUpdateIn",
+    ):
         variants = schemas[name]["properties"]["tags"]["oneOf"]
         assert {"type": "array", "items": {"type": "string", "maxLength": 100}, "maxItems": 100} in variants, name
         assert all(variant.get("type") != "string" for variant in variants), name

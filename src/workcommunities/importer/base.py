@@ -1,10 +1,10 @@
-"""What every step of `import-seed` shares: the report, reading old rows, checking ids and references against what
-is here, and writing a table's new rows in batches (or only counting them, in a dry run)."""
+"""What every step of `import-seed` shares: the report, reading old rows, checking ids, references and sizes against
+what is here, and writing a table's new rows in batches (or only counting them, in a dry run)."""
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Protocol
 from uuid import UUID
 
-from sqlalchemy import Table, insert, make_url, select, text
+from sqlalchemy import insert, make_url, select, text
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -24,12 +24,20 @@ from workcommunities.lib.schema import as_utc, dedupe, parse_id
 BATCH = 500
 
 
-def old_database_url(value: str) -> URL:
-    """The old database's URL as operators write it (`postgresql://user:pass@host/db`), or an SQLAlchemy one."""
+class ImportFailure(Exception):
+    """The import cannot go on (the old database cannot be read); the message is meant for the operator."""
+
+
+def old_database(value: str) -> tuple[URL, dict[str, Any]]:
+    """The old database's URL as operators write it (`postgresql://user:pass@host/db?sslmode=require`), or an
+    SQLAlchemy one, and the connection arguments that open it read-only."""
     url = make_url(value)
     if url.get_backend_name() != "postgresql":
         raise ValueError("the old service's database is PostgreSQL: give a postgresql:// URL")
-    return url.set(drivername="postgresql+asyncpg")
+    arguments: dict[str, Any] = {"server_settings": {"default_transaction_read_only": "on"}}
+    if sslmode := url.query.get("sslmode"):  # libpq's spelling; asyncpg takes the same modes as `ssl`
+        arguments["ssl"] = sslmode
+    return url.difference_update_query(["sslmode"]).set(drivername="postgresql+asyncpg"), arguments
 
 
 def utc(value: datetime | None) -> datetime | None:
@@ -42,31 +50,46 @@ def tag_list(value: str | None) -> list[str]:
     return dedupe((value or "").split(","))
 
 
+def too_long(model: Any, values: dict[str, Any]) -> str | None:
+    """Why a row does not fit our columns (a text longer than the column), or None."""
+    for column in model.__table__.columns:
+        length, value = getattr(column.type, "length", None), values.get(column.key)
+        if length and isinstance(value, str) and len(value) > length:
+            return f"{column.key} has {len(value)} characters, at most {length} here"
+    return None
+
+
 class Progress(Protocol):
     def __call__(self, label: str, total: int) -> AbstractContextManager[Any]: ...
 
 
 @dataclass
 class Report:
-    """What an import did, table by table, and every row it skipped (or reference it dropped) with the reason."""
+    """What an import did, table by table: every row it skipped, and every reference it dropped from a row it kept,
+    each with the id and the reason."""
 
     imported: Counter[str] = field(default_factory=Counter)
     present: Counter[str] = field(default_factory=Counter)
     skipped: list[tuple[str, str, str]] = field(default_factory=list)
+    dropped: list[tuple[str, str, str]] = field(default_factory=list)
 
     def skip(self, table: str, row_id: Any, reason: str) -> None:
         self.skipped.append((table, str(row_id), reason))
 
+    def drop(self, table: str, row_id: Any, reason: str) -> None:
+        self.dropped.append((table, str(row_id), reason))
+
     def lines(self, dry_run: bool) -> list[str]:
         verb = "would import" if dry_run else "imported"
-        tables = sorted(set(self.imported) | set(self.present) | {table for table, _, _ in self.skipped})
-        counts = Counter(table for table, _, _ in self.skipped)
+        skipped, dropped = Counter(t for t, _, _ in self.skipped), Counter(t for t, _, _ in self.dropped)
+        tables = sorted(set(self.imported) | set(self.present) | set(skipped) | set(dropped))
         out = [
             f"{table:20} {verb} {self.imported[table]:6}   already here {self.present[table]:6}   "
-            f"skipped {counts[table]:6}"
+            f"skipped {skipped[table]:6}   references dropped {dropped[table]:6}"
             for table in tables
         ]
         out += [f"skipped {table} {row_id}: {reason}" for table, row_id, reason in self.skipped]
+        out += [f"dropped {table} {row_id}: {reason}" for table, row_id, reason in self.dropped]
         return out
 
 
@@ -105,7 +128,7 @@ class Steps:
         self, table: str, row: AnyRow, column: str, target: str, *, required: bool = True, name: str | None = None
     ) -> UUID | None:
         """A reference of an old row (its `column`, called `name` in the old schema) to a row here. A required one
-        that is missing skips the row (None); an optional one is dropped from it and reported (None too)."""
+        that is missing skips the row (None); an optional one is dropped from the row and reported (None too)."""
         raw, name = getattr(row, column), name or column
         if raw is None:
             if required:
@@ -113,23 +136,12 @@ class Steps:
             return None
         value = parse_id(str(raw))
         if value is None or value not in self.known[target]:
-            what = "the row was skipped" if required else f"{name} left empty"
-            self.report.skip(table, row.id, f"{name} {raw} names no imported {target} row; {what}")
+            if required:
+                self.report.skip(table, row.id, f"{name} {raw} names no imported {target} row")
+            else:
+                self.report.drop(table, row.id, f"{name} {raw} names no imported {target} row; left empty")
             return None
         return value
-
-    async def write(self, label: str, table: Table | type[Any], values: list[dict[str, Any]]) -> None:
-        """Insert the new rows of one table (in batches, one commit), or only count them in a dry run."""
-        self.report.imported[label] += len(values)
-        if self.dry_run or not values:
-            return
-        target = table.__table__ if hasattr(table, "__table__") else table
-        with self.progress(label, len(values)) as bar:
-            for start in range(0, len(values), BATCH):
-                chunk = values[start : start + BATCH]
-                await self.session.execute(insert(target), chunk)
-                bar.update(len(chunk))
-        await self.session.commit()
 
     def fresh(self, label: str, key: Any, present: set[Any]) -> bool:
         """Whether `key` is still to be written (False: it is already here, counted once)."""
@@ -140,7 +152,30 @@ class Steps:
         present.add(key)
         return True
 
-    # --- reference data -------------------------------------------------------------------------------------------
+    def forget(self, label: str, row: AnyRow, key: Any, reason: str | None) -> None:
+        """Skip a row that was about to be written: rows referencing it are then skipped in their turn."""
+        if reason is not None:
+            self.report.skip(label, row.id, reason)
+        self.known[label].discard(key)
+
+    def keep(self, label: str, model: Any, row: AnyRow, key: Any, values: dict[str, Any], new: list[Any]) -> None:
+        """A new row for `model`, unless a value does not fit our columns."""
+        if reason := too_long(model, values):
+            self.forget(label, row, key, reason)
+        else:
+            new.append(values)
+
+    async def write(self, label: str, model: Any, values: list[dict[str, Any]]) -> None:
+        """Insert the new rows of one table (in batches, one commit), or only count them in a dry run."""
+        self.report.imported[label] += len(values)
+        if self.dry_run or not values:
+            return
+        with self.progress(label, len(values)) as bar:
+            for start in range(0, len(values), BATCH):
+                chunk = values[start : start + BATCH]
+                await self.session.execute(insert(model.__table__), chunk)
+                bar.update(len(chunk))
+        await self.session.commit()
 
     async def ordered_links(
         self, label: str, query: str, owner: Any, owner_table: str, item: Any, items: dict[str, UUID] | str
@@ -193,7 +228,3 @@ class Steps:
             if self.fresh(label, (left, right), present):
                 new.append({first.key: left, second.key: right, **(extra or {})})
         await self.write(label, first.class_, new)
-
-
-async def once(content: bytes) -> AsyncIterator[bytes]:
-    yield content

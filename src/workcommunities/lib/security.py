@@ -80,7 +80,10 @@ async def verify_password(password: str, hashed: str | None) -> bool:
     """Constant work whether or not the account exists, so timing does not reveal registered e-mails."""
     candidate = password.encode()[:PASSWORD_MAX_BYTES]
     target = (hashed or _DUMMY_HASH).encode()
-    ok = await anyio.to_thread.run_sync(bcrypt.checkpw, candidate, target)
+    try:
+        ok = await anyio.to_thread.run_sync(bcrypt.checkpw, candidate, target)
+    except ValueError:  # a stored value that is not a bcrypt hash matches no password
+        return False
     return ok and hashed is not None
 
 

@@ -24,15 +24,11 @@ from workcommunities.domain.media.multipart import FileTooLarge, UploadStream
 from workcommunities.domain.media.ranges import byte_range, etag_matches
 from workcommunities.domain.media.repositories import MediaRepository
 from workcommunities.domain.media.schemas import MediaOut
-from workcommunities.domain.media.storage import MediaStorage, ObjectMissing
-from workcommunities.lib.errors import NotFound
+from workcommunities.domain.media.storage import MediaStorage, ObjectMissing, single_chunk
+from workcommunities.lib.errors import Conflict, NotFound
 from workcommunities.lib.repository import Service, Session
 
 CACHE_FOREVER = "public, max-age=31536000, immutable"
-
-
-async def _once(content: bytes) -> AsyncIterator[bytes]:
-    yield content
 
 
 @dataclass
@@ -76,9 +72,11 @@ class MediaService(Service[Media, MediaRepository]):
         file_type = detect_type(content[:SNIFF_BYTES])
         if len(content) > self.max_upload_bytes:
             raise FileTooLarge()
+        if media_id is not None and await self.repository.exists(id=media_id):
+            raise Conflict("Media already exists")  # before the storage: its file must not be replaced or removed
         media_id = media_id or uuid4()
         key = f"{media_id.hex}.{file_type.ext}"
-        await self.storage.put(key, _once(content), content_type=file_type.mime)
+        await self.storage.put(key, single_chunk(content), content_type=file_type.mime)
         return await self._record(media_id, file_type, key, len(content), hashlib.sha256(content).hexdigest())
 
     async def _record(self, media_id: UUID, file_type: FileType, key: str, size: int, checksum: str) -> MediaOut:

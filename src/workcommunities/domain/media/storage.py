@@ -51,6 +51,11 @@ class MediaStorage(Protocol):
         ...
 
 
+async def single_chunk(content: bytes) -> AsyncIterator[bytes]:
+    """Bytes already in memory, as the chunks `MediaStorage.put` takes."""
+    yield content
+
+
 def _checked(key: str) -> str:
     """Keys are single file names: no folders, no hidden or temporary names."""
     if not _KEY.match(key):
