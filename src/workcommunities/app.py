@@ -38,6 +38,7 @@ from workcommunities.domain.reference.controllers import ReferenceController
 from workcommunities.domain.system.controllers import DocsController, SystemController
 from workcommunities.domain.users.controllers import UserController
 from workcommunities.lib.errors import exception_handlers
+from workcommunities.lib.pagination import NEXT_CURSOR
 from workcommunities.lib.schema import Tags, TagsSchemaPlugin, decode_tags
 from workcommunities.lib.sms import build_sms_sender
 from workcommunities.settings import Settings, load_settings
@@ -104,7 +105,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "media_storage": build_storage(settings),
             }
         ),
-        cors_config=CORSConfig(allow_origins=list(settings.cors_origins)) if settings.cors_origins else None,
+        cors_config=(
+            CORSConfig(allow_origins=list(settings.cors_origins), expose_headers=[NEXT_CURSOR])
+            if settings.cors_origins
+            else None
+        ),
         openapi_config=OpenAPIConfig(
             title="WorkCommunities API",
             version=__version__,

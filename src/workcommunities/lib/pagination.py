@@ -1,37 +1,144 @@
-"""Offset pagination as the contract sets it: `offset` ≥ 0 (default 0), `limit` ≥ 1 (default 20 or 100), clamped to
-100; anything else on the query string is ignored."""
+"""Pagination, decided here once.
+
+Offset, as the contract sets it: `offset` ≥ 0 (default 0), `limit` ≥ 1 (default 20 or 100), clamped to 100; anything
+else on the query string is ignored.
+
+Keyset, beside it on the long lists (the feed, community posts, the personal feeds, upcoming events): a full page
+answers an `X-Next-Cursor` header, and `?cursor=<it>` reads the page after it, whatever was inserted meanwhile, at
+the cost of one index range scan however deep. The cursor is opaque (the last row's sort key and id); a bad one is a
+400. The answers stay bare lists, so the shipped app, which knows nothing of cursors, is unaffected.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+import base64
+import binascii
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any, Generic, TypeVar
+from uuid import UUID
 
 import msgspec
+from litestar import Response
+from litestar.datastructures import ResponseHeader
 from litestar.di import Provide
 from litestar.params import QueryParameter
+from sqlalchemy import ColumnElement, literal, tuple_
+from sqlalchemy.orm import InstrumentedAttribute
 
-from workcommunities.db import AnySelect
+from workcommunities.db import AnyRow, AnySelect
+from workcommunities.lib.errors import BadRequest
 
 MAX_LIMIT = 100
 MAX_OFFSET = 2**31 - 1  # the databases' OFFSET takes a 64-bit integer at most; no list is anywhere near this
+INVALID_CURSOR = "Invalid cursor"
+NEXT_CURSOR = "X-Next-Cursor"
+NEXT_CURSOR_HEADERS = [
+    ResponseHeader(
+        name=NEXT_CURSOR,
+        description="Present on a full page: pass it as `cursor` for the next one",
+        documentation_only=True,
+        required=False,
+    )
+]
+T = TypeVar("T")
+Offset = Annotated[int, QueryParameter(ge=0, le=MAX_OFFSET, description="Rows to skip")]
+Limit = Annotated[int, QueryParameter(ge=1, description=f"Rows to return (at most {MAX_LIMIT})")]
+CursorParameter = Annotated[
+    str | None,
+    QueryParameter(max_length=200, description=f"Read the page after the one that answered this {NEXT_CURSOR}"),
+]
+
+
+class Cursor(msgspec.Struct, frozen=True, array_like=True):
+    order: str  # the list order it was made for
+    at: datetime
+    id: UUID
+
+
+@dataclass(frozen=True)
+class KeysetOrder:
+    """A list order that keyset pages can follow: a time column, then the id as tiebreak (an index behind both)."""
+
+    name: str
+    at: InstrumentedAttribute[Any]
+    id: InstrumentedAttribute[UUID]
+    descending: bool
+
+    @property
+    def columns(self) -> tuple[Any, ...]:
+        return (self.at.desc(), self.id.desc()) if self.descending else (self.at, self.id)
+
+    def after(self, cursor: Cursor) -> ColumnElement[bool]:
+        # The cursor's values bound with the columns' types: SQLite stores ids as 16 bytes, not as the text an
+        # untyped UUID parameter would be, and bytes never compare below text.
+        last = tuple_(literal(cursor.at, self.at.type), literal(cursor.id, self.id.type))
+        key = tuple_(self.at, self.id)
+        return key < last if self.descending else key > last
+
+
+def encode_cursor(cursor: Cursor) -> str:
+    return base64.urlsafe_b64encode(msgspec.msgpack.encode(cursor)).rstrip(b"=").decode()
+
+
+def decode_cursor(text: str) -> Cursor:
+    try:
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        return msgspec.msgpack.decode(raw, type=Cursor)
+    except (binascii.Error, ValueError, msgspec.DecodeError) as exc:
+        raise BadRequest(INVALID_CURSOR) from exc
 
 
 class Page(msgspec.Struct, frozen=True):
     offset: int = 0
     limit: int = 20
+    after: Cursor | None = None
 
     def apply(self, query: AnySelect) -> AnySelect:
         return query.offset(self.offset).limit(self.limit)
 
+    def keyset(self, query: AnySelect, order: KeysetOrder) -> AnySelect:
+        """The query in `order`, from the cursor on (or from the offset)."""
+        if self.after is not None:
+            if self.after.order != order.name:
+                raise BadRequest(INVALID_CURSOR)
+            query = query.where(order.after(self.after))
+        return self.apply(query.order_by(*order.columns))
 
-def page_provider(default_limit: int = 20) -> Provide:
-    """A `page` dependency reading `offset` and `limit` from the query string."""
+    def next_cursor(self, rows: list[AnyRow] | Any, order: KeysetOrder) -> str:
+        """The cursor after the last of `rows` when the page is full ("" when it was the last page)."""
+        if len(rows) < self.limit or not rows:
+            return ""
+        last = rows[-1]
+        return encode_cursor(Cursor(order.name, getattr(last, order.at.key), last.id))
 
-    def provide_page(
-        offset: Annotated[int, QueryParameter(ge=0, le=MAX_OFFSET, description="Rows to skip")] = 0,
-        limit: Annotated[
-            int, QueryParameter(ge=1, description=f"Rows to return (at most {MAX_LIMIT})")
-        ] = default_limit,
-    ) -> Page:
+
+@dataclass(frozen=True)
+class Paged(Generic[T]):
+    """A keyset page: its items, and the cursor of the next page ("" when there is none)."""
+
+    items: list[T]
+    next_cursor: str
+
+    def response(self) -> Response[list[T]]:
+        return Response(self.items, headers={NEXT_CURSOR: self.next_cursor} if self.next_cursor else None)
+
+
+def page_provider(default_limit: int = 20, *, keyset: bool = False) -> Provide:
+    """A `page` dependency reading `offset` and `limit` from the query string, and `cursor` on keyset lists."""
+
+    def provide_page(offset: Offset = 0, limit: Limit = default_limit) -> Page:
         return Page(offset=offset, limit=min(limit, MAX_LIMIT))
 
-    return Provide(provide_page, sync_to_thread=False)
+    def provide_keyset_page(offset: Offset = 0, limit: Limit = default_limit, cursor: CursorParameter = None) -> Page:
+        if cursor is not None and offset:
+            raise BadRequest("Use offset or cursor, not both")
+        after = decode_cursor(cursor) if cursor is not None else None
+        return Page(offset=offset, limit=min(limit, MAX_LIMIT), after=after)
+
+    return Provide(provide_keyset_page if keyset else provide_page, sync_to_thread=False)
+
+
+def keyset_page(default_limit: int = 20) -> dict[str, Provide]:
+    """The `dependencies` of a keyset list route."""
+    return {"page": page_provider(default_limit, keyset=True)}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from litestar import Controller, delete, get, patch, post
+from litestar import Controller, Response, delete, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
@@ -22,7 +22,7 @@ from workcommunities.domain.communities.schemas import (
 from workcommunities.domain.communities.services import CommunityService
 from workcommunities.domain.content.schemas import PostOut
 from workcommunities.lib.errors import documented
-from workcommunities.lib.pagination import Page, page_provider
+from workcommunities.lib.pagination import NEXT_CURSOR_HEADERS, Page, keyset_page, page_provider
 from workcommunities.lib.schema import StatusOk
 from workcommunities.lib.security import Principal
 
@@ -58,14 +58,15 @@ class CommunityController(Controller):
 
     @get(
         "/{community_id:str}/posts",
-        dependencies={"page": page_provider(20)},
+        dependencies=keyset_page(20),
+        response_headers=NEXT_CURSOR_HEADERS,
         responses=documented(),
         summary="A community's posts, newest first (unknown community: empty list)",
     )
     async def posts(
         self, community_id: FromPath[str], communities: NamedDependency[CommunityService], page: NamedDependency[Page]
-    ) -> list[PostOut]:
-        return await communities.posts(community_id, page)
+    ) -> Response[list[PostOut]]:
+        return (await communities.posts(community_id, page)).response()
 
     @get(
         "/{community_id:uuid}",

@@ -27,7 +27,7 @@ from workcommunities.domain.content.repositories import ContentRepository
 from workcommunities.domain.content.schemas import PostOut
 from workcommunities.domain.media.repositories import MediaRepository
 from workcommunities.lib.errors import ARCHIVED, Conflict, Forbidden, NotFound
-from workcommunities.lib.pagination import Page
+from workcommunities.lib.pagination import Page, Paged
 from workcommunities.lib.repository import Service, Uses
 from workcommunities.lib.schema import dedupe, parse_id, present
 from workcommunities.lib.security import Principal
@@ -64,10 +64,10 @@ class CommunityService(Service[Community, CommunityRepository]):
             return []
         return await self.repository.live(Community.company_id == company_id, page=page)
 
-    async def posts(self, community: str, page: Page) -> list[PostOut]:
+    async def posts(self, community: str, page: Page) -> Paged[PostOut]:
         """The community's posts, newest first; archived communities still serve them, unknown ones have none."""
         if (community_id := parse_id(community)) is None:
-            return []
+            return Paged([], "")
         return await ContentRepository(session=self.repository.session).community_posts(community_id, page)
 
     # --- one community --------------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from litestar import Controller, delete, get, patch, post
+from litestar import Controller, Response, delete, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
@@ -21,7 +21,7 @@ from workcommunities.domain.content.schemas import (
 )
 from workcommunities.domain.content.services import ContentService, StoryService
 from workcommunities.lib.errors import documented
-from workcommunities.lib.pagination import Page, page_provider
+from workcommunities.lib.pagination import NEXT_CURSOR_HEADERS, Page, keyset_page, page_provider
 from workcommunities.lib.schema import StatusOk
 from workcommunities.lib.security import Principal
 
@@ -35,11 +35,15 @@ class ContentController(Controller):
 
     @get(
         "/posts",
+        dependencies=keyset_page(20),
+        response_headers=NEXT_CURSOR_HEADERS,
         responses=documented(),
         summary="The unified feed: posts and events of communities that are not archived, newest first",
     )
-    async def feed(self, content: NamedDependency[ContentService], page: NamedDependency[Page]) -> list[ContentItemOut]:
-        return await content.feed(page)
+    async def feed(
+        self, content: NamedDependency[ContentService], page: NamedDependency[Page]
+    ) -> Response[list[ContentItemOut]]:
+        return (await content.feed(page)).response()
 
     @get("/posts/{post_id:uuid}", responses=documented(404), summary="One post or event (as a feed item)")
     async def get_post(self, post_id: FromPath[UUID], content: NamedDependency[ContentService]) -> ContentItemOut:
@@ -47,14 +51,16 @@ class ContentController(Controller):
 
     @get(
         "/users/{user_id:str}/posts/featured",
+        dependencies=keyset_page(20),
+        response_headers=NEXT_CURSOR_HEADERS,
         responses=documented(),
         summary="Posts of a user's communities, newest first (public, as in the old service, so it shows which "
         "communities the user belongs to; same feed as /content/me/posts/featured; unknown user: empty list)",
     )
     async def user_posts(
         self, user_id: FromPath[str], content: NamedDependency[ContentService], page: NamedDependency[Page]
-    ) -> list[PostOut]:
-        return await content.member_posts_of(user_id, page)
+    ) -> Response[list[PostOut]]:
+        return (await content.member_posts_of(user_id, page)).response()
 
     @get("/stories/{story_id:uuid}", responses=documented(404), summary="One story that has not expired")
     async def get_story(self, story_id: FromPath[UUID], stories: NamedDependency[StoryService]) -> StoryOut:
@@ -63,14 +69,16 @@ class ContentController(Controller):
     @get(
         ["/me/posts/featured", "/me/posts/from-followed-communities"],
         guards=[require_user],
+        dependencies=keyset_page(20),
+        response_headers=NEXT_CURSOR_HEADERS,
         responses=documented(401),
         summary="Posts of the caller's communities, newest first (`featured` and `from-followed-communities` "
         "are the same feed)",
     )
     async def my_posts(
         self, caller: NamedDependency[Principal], content: NamedDependency[ContentService], page: NamedDependency[Page]
-    ) -> list[PostOut]:
-        return await content.member_posts(caller.user_id, page)
+    ) -> Response[list[PostOut]]:
+        return (await content.member_posts(caller.user_id, page)).response()
 
     @get(
         "/me/stories/from-followed-companies",

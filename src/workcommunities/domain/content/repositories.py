@@ -32,11 +32,20 @@ from workcommunities.domain.media.schemas import MediaOut
 from workcommunities.domain.reference.repositories import SkillRepository
 from workcommunities.domain.reference.schemas import SkillOut
 from workcommunities.lib.errors import NotFound
-from workcommunities.lib.pagination import Page
+from workcommunities.lib.pagination import KeysetOrder, Page, Paged
 from workcommunities.lib.repository import Repository, Uses
 
 # What posts and feed items share; a feed item's `body` is an event's description.
-_SHARED = (Content.id, Content.community_id, Content.title, Content.tags, Content.cost, Content.participant_payout)
+# (created_at: the key of a keyset page.)
+_SHARED = (
+    Content.id,
+    Content.community_id,
+    Content.title,
+    Content.tags,
+    Content.cost,
+    Content.participant_payout,
+    Content.created_at,
+)
 POSTS = select(*_SHARED, Content.body).where(Content.type == ContentType.post)
 ITEMS = select(
     *_SHARED,
@@ -45,7 +54,7 @@ ITEMS = select(
     Content.event_date,
 )
 # Newest first with the id as tiebreak: the order of every post list and of the feed (index ix_content_feed).
-NEWEST_FIRST = (Content.created_at.desc(), Content.id.desc())
+NEWEST = KeysetOrder("newest", Content.created_at, Content.id, descending=True)
 
 
 def in_live_communities(query: AnySelect) -> AnySelect:
@@ -81,41 +90,41 @@ class ContentRepository(Repository[Content]):
 
     # --- reads ----------------------------------------------------------------------------------------------------
 
-    async def feed(self, page: Page) -> list[ContentItemOut]:
+    async def feed(self, page: Page) -> Paged[ContentItemOut]:
         """Posts and events of communities that are not archived, newest first."""
-        return await self.items(page.apply(in_live_communities(ITEMS).order_by(*NEWEST_FIRST)))
+        rows = await self.rows(page.keyset(in_live_communities(ITEMS), NEWEST))
+        return Paged(await self.items(rows), page.next_cursor(rows, NEWEST))
 
     async def item(self, content_id: UUID) -> ContentItemOut:
         """A post or an event by id (an archived community still serves it); unknown → 404."""
-        if not (items := await self.items(ITEMS.where(Content.id == content_id))):
+        if not (items := await self.items(await self.rows(ITEMS.where(Content.id == content_id)))):
             raise NotFound()
         return items[0]
 
-    async def community_posts(self, community_id: UUID, page: Page) -> list[PostOut]:
-        return await self.posts(page.apply(POSTS.where(Content.community_id == community_id).order_by(*NEWEST_FIRST)))
+    async def community_posts(self, community_id: UUID, page: Page) -> Paged[PostOut]:
+        rows = await self.rows(page.keyset(POSTS.where(Content.community_id == community_id), NEWEST))
+        return Paged(await self.posts(rows), page.next_cursor(rows, NEWEST))
 
-    async def member_posts(self, user_id: UUID, page: Page) -> list[PostOut]:
+    async def member_posts(self, user_id: UUID, page: Page) -> Paged[PostOut]:
         """Posts of the communities the user is a member of, newest first; archived communities are left out."""
         query = (
             in_live_communities(POSTS)
             .join(Membership, Membership.community_id == Content.community_id)
             .where(Membership.user_id == user_id)
-            .order_by(*NEWEST_FIRST)
         )
-        return await self.posts(page.apply(query))
+        rows = await self.rows(page.keyset(query, NEWEST))
+        return Paged(await self.posts(rows), page.next_cursor(rows, NEWEST))
 
     async def post(self, post_id: UUID) -> PostOut:
         """A post as every list shows it (the answer of a write)."""
-        [post] = await self.posts(POSTS.where(Content.id == post_id))
+        [post] = await self.posts(await self.rows(POSTS.where(Content.id == post_id)))
         return post
 
-    async def items(self, query: AnySelect) -> list[ContentItemOut]:
-        rows = await self.rows(query)
+    async def items(self, rows: Sequence[AnyRow]) -> list[ContentItemOut]:
         media, skills = await self.media_of(rows), await self.skills_of(rows)
         return [ContentItemOut.from_row(row, media=media[row.id], skills=skills.get(row.id, [])) for row in rows]
 
-    async def posts(self, query: AnySelect) -> list[PostOut]:
-        rows = await self.rows(query)
+    async def posts(self, rows: Sequence[AnyRow]) -> list[PostOut]:
         media, skills = await self.media_of(rows), await self.skills_of(rows)
         return [PostOut.from_row(row, media=media[row.id], skills=skills.get(row.id, [])) for row in rows]
 

@@ -23,7 +23,7 @@ from workcommunities.domain.content.schemas import (
 )
 from workcommunities.domain.media.repositories import MediaRepository
 from workcommunities.lib.errors import MEDIA_NOT_FOUND, BadRequest, Forbidden
-from workcommunities.lib.pagination import Page
+from workcommunities.lib.pagination import Page, Paged
 from workcommunities.lib.repository import Service, Session, Uses
 from workcommunities.lib.schema import parse_id
 
@@ -31,21 +31,21 @@ from workcommunities.lib.schema import parse_id
 class ContentService(PublishingService[ContentRepository]):
     repository_type = ContentRepository
 
-    async def feed(self, page: Page) -> list[ContentItemOut]:
+    async def feed(self, page: Page) -> Paged[ContentItemOut]:
         return await self.repository.feed(page)
 
     async def item(self, content_id: UUID) -> ContentItemOut:
         return await self.repository.item(content_id)
 
-    async def member_posts(self, user_id: UUID, page: Page) -> list[PostOut]:
+    async def member_posts(self, user_id: UUID, page: Page) -> Paged[PostOut]:
         """Posts of the caller's communities: what the old "featured" and "from followed communities" feeds both
         meant (D-20)."""
         return await self.repository.member_posts(user_id, page)
 
-    async def member_posts_of(self, user: str, page: Page) -> list[PostOut]:
+    async def member_posts_of(self, user: str, page: Page) -> Paged[PostOut]:
         """The public variant: an unknown or malformed user id is simply an empty feed."""
         if (user_id := parse_id(user)) is None:
-            return []
+            return Paged([], "")
         return await self.repository.member_posts(user_id, page)
 
     async def create_post(self, company_id: UUID, data: PostCreateIn) -> PostOut:

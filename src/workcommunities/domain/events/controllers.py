@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from litestar import Controller, delete, get, patch, post
+from litestar import Controller, Response, delete, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 
@@ -13,7 +13,7 @@ from workcommunities.domain.events.deps import event_service
 from workcommunities.domain.events.schemas import EventCreateIn, EventOut, EventUpdateIn
 from workcommunities.domain.events.services import EventService
 from workcommunities.lib.errors import documented
-from workcommunities.lib.pagination import Page, page_provider
+from workcommunities.lib.pagination import NEXT_CURSOR_HEADERS, Page, keyset_page
 from workcommunities.lib.schema import StatusOk
 from workcommunities.lib.security import Principal
 
@@ -21,22 +21,30 @@ from workcommunities.lib.security import Principal
 class EventController(Controller):
     path = "/events"
     tags = ["events"]
-    dependencies = {"events": event_service, "page": page_provider(20)}
+    dependencies = {"events": event_service, **keyset_page(20)}
 
-    @get("/upcoming", responses=documented(), summary="Upcoming events of live communities, soonest first")
-    async def upcoming(self, events: NamedDependency[EventService], page: NamedDependency[Page]) -> list[EventOut]:
-        return await events.upcoming(page)
+    @get(
+        "/upcoming",
+        response_headers=NEXT_CURSOR_HEADERS,
+        responses=documented(),
+        summary="Upcoming events of live communities, soonest first",
+    )
+    async def upcoming(
+        self, events: NamedDependency[EventService], page: NamedDependency[Page]
+    ) -> Response[list[EventOut]]:
+        return (await events.upcoming(page)).response()
 
     @get(
         "/my/upcoming",
         guards=[require_user],
+        response_headers=NEXT_CURSOR_HEADERS,
         responses=documented(401),
         summary="Upcoming events the caller joined, soonest first",
     )
     async def my_upcoming(
         self, caller: NamedDependency[Principal], events: NamedDependency[EventService], page: NamedDependency[Page]
-    ) -> list[EventOut]:
-        return await events.upcoming(page, joined_by=caller.user_id)
+    ) -> Response[list[EventOut]]:
+        return (await events.upcoming(page, joined_by=caller.user_id)).response()
 
     @post(
         "/{event_id:uuid}/join",

@@ -10,13 +10,13 @@ from workcommunities.db.models import ContentType
 from workcommunities.domain.content.publishing import PublishingService
 from workcommunities.domain.events.repositories import EventRepository
 from workcommunities.domain.events.schemas import EventCreateIn, EventOut, EventUpdateIn
-from workcommunities.lib.pagination import Page
+from workcommunities.lib.pagination import Page, Paged
 
 
 class EventService(PublishingService[EventRepository]):
     repository_type = EventRepository
 
-    async def upcoming(self, page: Page, joined_by: UUID | None = None) -> list[EventOut]:
+    async def upcoming(self, page: Page, joined_by: UUID | None = None) -> Paged[EventOut]:
         return await self.repository.upcoming(datetime.now(UTC), page, joined_by=joined_by)
 
     async def create_event(self, company_id: UUID, data: EventCreateIn) -> EventOut:
