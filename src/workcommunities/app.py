@@ -38,6 +38,7 @@ from workcommunities.domain.reference.controllers import ReferenceController
 from workcommunities.domain.system.controllers import DocsController, SystemController
 from workcommunities.domain.users.controllers import UserController
 from workcommunities.lib.errors import exception_handlers
+from workcommunities.lib.http_cache import http_cache
 from workcommunities.lib.pagination import NEXT_CURSOR
 from workcommunities.lib.schema import Tags, TagsSchemaPlugin, decode_tags
 from workcommunities.lib.sms import build_sms_sender
@@ -93,6 +94,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         plugins=[SQLAlchemyPlugin(config=db_config), GranianPlugin(), CLIPlugin(), TagsSchemaPlugin()],
         type_decoders=[(lambda kind: kind is Tags, decode_tags)],
         exception_handlers=exception_handlers,
+        middleware=[http_cache],
         # Close pooled connections on shutdown, so a stopping worker leaves none behind on the database.
         on_shutdown=[db_config.get_engine().dispose],
         stores={AUTH_RATE_LIMIT_STORE: _store(settings, AUTH_RATE_LIMIT_STORE)},
@@ -106,7 +108,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             }
         ),
         cors_config=(
-            CORSConfig(allow_origins=list(settings.cors_origins), expose_headers=[NEXT_CURSOR])
+            CORSConfig(allow_origins=list(settings.cors_origins), expose_headers=[NEXT_CURSOR, "ETag"])
             if settings.cors_origins
             else None
         ),

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+import pytest
 from openapi_spec_validator import validate
+from sqlalchemy import make_url
 
-from tests.conftest import make_settings
+from tests.conftest import _admin_execute, make_settings
 from tests.helpers import serve
 from workcommunities.app import create_app
+from workcommunities.db.models import Case, Community, metadata
 
 
 async def test_health_get_and_head(client: httpx.AsyncClient) -> None:
@@ -96,3 +101,61 @@ async def test_docs_pages_and_valid_openapi(client: httpx.AsyncClient, tmp_path:
                 assert schema == {"$ref": "#/components/schemas/ErrorOut"}, f"{method.upper()} {path}"
             if "requestBody" in operation:
                 assert "422" in operation["responses"], f"{method.upper()} {path} does not document 422"
+
+
+@pytest.fixture
+def pg_database(make_pg_database: Callable[[], str]) -> str:
+    return make_pg_database()
+
+
+async def test_database_outage_is_503_and_the_next_request_reconnects(
+    tmp_path: Path, pg_server_url: str, pg_database: str
+) -> None:
+    """No ping precedes a checkout (db/engine.py): a connection the database dropped fails one request with a 503,
+    then the pool starts afresh."""
+    app = create_app(make_settings(tmp_path, pg_database))
+    async with app.state.db_config.get_engine().begin() as conn:
+        await conn.run_sync(metadata.create_all)
+    async with serve(app) as client:
+        assert (await client.get("/content/posts")).status_code == 200
+        # A database restart, as each pooled connection sees it: the server ends the session.
+        name = str(make_url(pg_database).database)
+        await _admin_execute(
+            pg_server_url,
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name AND pid <> pg_backend_pid()",
+            name=name,
+        )
+        response = await client.get("/content/posts")
+        assert (response.status_code, response.json()) == (503, {"detail": "Service unavailable, try again"})
+        assert response.headers["retry-after"] == "1"
+        assert (await client.get("/content/posts")).status_code == 200
+
+
+async def test_unreachable_database_is_503_on_every_route(tmp_path: Path) -> None:
+    app = create_app(make_settings(tmp_path, "postgresql+asyncpg://postgres@127.0.0.1:1/none"))
+    async with serve(app) as client:
+        for method, path in (("GET", "/content/posts"), ("POST", "/auth/otp/request")):
+            response = await client.request(method, path, json={"phone": "+79990000001"})
+            assert (response.status_code, response.json()) == (503, {"detail": "Service unavailable, try again"})
+
+
+async def test_times_built_by_postgresql_are_utc_whatever_the_database_timezone(
+    tmp_path: Path, pg_server_url: str, pg_database: str
+) -> None:
+    """A community's cases are JSON that PostgreSQL writes (lib/aggregate.py) in the session's time zone: the engine
+    sets it to UTC, so a database configured otherwise still answers what the Python path writes."""
+    name = str(make_url(pg_database).database)
+    await _admin_execute(pg_server_url, f'ALTER DATABASE "{name}" SET timezone TO \'Asia/Vladivostok\'')  # noqa: S608
+    app = create_app(make_settings(tmp_path, pg_database))
+    async with app.state.db_config.get_engine().begin() as conn:
+        await conn.run_sync(metadata.create_all)
+    async with app.state.db_config.get_session() as session:
+        community = Community(name="Tz")
+        session.add(community)
+        await session.flush()
+        session.add(Case(community_id=community.id, title="Case", date=datetime(2026, 3, 1, 12, 30, 15, 5, tzinfo=UTC)))
+        await session.commit()
+    async with serve(app) as client:
+        response = await client.get(f"/communities/{community.id.hex}")
+        assert response.status_code == 200
+        assert [case["date"] for case in response.json()["cases"]] == ["2026-03-01T12:30:15.000005Z"]

@@ -33,6 +33,10 @@ ARCHIVED = "Community is archived"
 MEDIA_NOT_FOUND = "Media not found"
 OTHER_ROLE = "Phone is registered with another role"
 TOO_MANY_REQUESTS = "Too many requests"
+UNAVAILABLE = "Service unavailable, try again"
+# SQLSTATE classes that mean the database, not the request, failed: connection exception, insufficient resources,
+# operator intervention (a restart or shutdown).
+_UNAVAILABLE_CLASSES = ("08", "53", "57")
 
 
 class DomainError(Exception):
@@ -131,10 +135,19 @@ def sqlstate(exc: BaseException | None) -> str:
     return str(getattr(orig, "pgcode", None) or getattr(orig, "sqlstate", None) or "")
 
 
+def unavailable_handler(_: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """The database (or storage) cannot be reached or went away: a 503 the client may retry. Nothing was
+    acknowledged, and SQLAlchemy has dropped the pool's connections, so the next request connects afresh."""
+    logger.warning("unavailable: %r", exc)
+    return _json(HTTP_503_SERVICE_UNAVAILABLE, UNAVAILABLE, {"Retry-After": "1"})
+
+
 def database_error_handler(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[Any]:
-    """A value the database refuses although the request validated (SQLSTATE class 22, "data exception": a NUL
-    character in text on PostgreSQL, say) is bad input, so a 422; anything else stays a 500. Either way the
-    request's transaction is rolled back."""
+    """A lost connection or a database going down is a 503. A value the database refuses although the request
+    validated (SQLSTATE class 22, "data exception": a NUL character in text on PostgreSQL, say) is bad input, so a
+    422; anything else stays a 500. Either way the request's transaction is rolled back."""
+    if exc.connection_invalidated or sqlstate(exc).startswith(_UNAVAILABLE_CLASSES):
+        return unavailable_handler(request, exc)
     if isinstance(exc, DataError) or sqlstate(exc).startswith("22"):
         logger.info("database refused a value: %s", exc.orig)
         msg = "A value is not accepted by the database (too long, out of range, or with a NUL character)"
@@ -166,6 +179,9 @@ exception_handlers: dict[type[Exception] | int, Any] = {
     HTTPException: http_error_handler,
     RepositoryError: repository_error_handler,
     DBAPIError: database_error_handler,
+    # Refused, reset or timed-out connections to the database (asyncpg raises them as they are) or the storage.
+    ConnectionError: unavailable_handler,
+    TimeoutError: unavailable_handler,
     HTTP_500_INTERNAL_SERVER_ERROR: internal_error_handler,
     Exception: internal_error_handler,
 }

@@ -39,6 +39,7 @@ NEXT_CURSOR_HEADERS = [
         description="Present on a full page: pass it as `cursor` for the next one",
         documentation_only=True,
         required=False,
+        value="",  # never sent (documentation only): Litestar derives the header's schema, a string, from its type
     )
 ]
 T = TypeVar("T")

@@ -56,6 +56,11 @@ class Repository(SQLAlchemyAsyncRepository[ModelT]):
         # Responses are read back with the repositories' column statements, never from a refreshed model.
         super().__init__(session=session, auto_refresh=auto_refresh, **kwargs)
 
+    @property
+    def aggregates_json(self) -> bool:
+        """Whether pages read their nested lists as JSON columns (PostgreSQL; lib/aggregate.py)."""
+        return self._dialect.name == "postgresql"
+
     async def rows(self, statement: Executable, params: dict[str, Any] | None = None) -> Sequence[AnyRow]:
         """Run a column SELECT on the session's connection (same transaction) without the ORM layer: the hot lists
         select plain columns, and the ORM's per-statement work would cost more than the query itself."""

@@ -11,8 +11,10 @@ import anyio.to_thread
 import bcrypt
 import jwt
 import msgspec
+from sqlalchemy import ColumnElement, case
 
 from workcommunities.db.models import Role, User
+from workcommunities.lib.aggregate import text_constant
 from workcommunities.settings import Settings
 
 # OpenAPI security requirement of the routes behind a guard (the scheme is declared in app.py).
@@ -39,6 +41,15 @@ def phone_privacy(viewer: Principal | None, user_id: UUID) -> dict[str, Any]:
     pass them after the row to `Out.from_row`."""
     sees_phone = viewer is not None and (viewer.is_admin or viewer.user_id == user_id)
     return {} if sees_phone else {"phone": ""}
+
+
+def visible_phone(viewer: Principal | None, user_id: ColumnElement[Any], phone: ColumnElement[Any]) -> Any:
+    """`phone_privacy` in SQL, for the lists PostgreSQL builds (lib/aggregate.py): the phone column, or ""."""
+    if viewer is not None and viewer.is_admin:
+        return phone
+    if viewer is None:
+        return text_constant("")
+    return case((user_id == viewer.user_id, phone), else_=text_constant(""))
 
 
 # --- tokens -------------------------------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """Communities with their membership (the one relation behind "follow" and "member", contract §4.3) and cases.
 
 Every list is one statement: the community columns with the true member count, counted per row by the membership
-index (community_id, joined_at, user_id).
+index (community_id, joined_at, user_id). So is a community's page on PostgreSQL, its cases and first members as
+JSON columns (lib/aggregate.py); SQLite reads those two lists with one statement each.
 """
 
 from __future__ import annotations
@@ -9,14 +10,22 @@ from __future__ import annotations
 from typing import TypeVar
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, delete, exists, select
+import msgspec
+from sqlalchemy import ColumnElement, ScalarSelect, delete, exists, select
 
 from workcommunities.db.models import Case, Community, Membership, Profile, User
-from workcommunities.domain.communities.schemas import CaseOut, CommunityForUserOut, CommunityMemberOut, CommunityOut
+from workcommunities.domain.communities.schemas import (
+    CaseOut,
+    CommunityDetailOut,
+    CommunityForUserOut,
+    CommunityMemberOut,
+    CommunityOut,
+)
+from workcommunities.lib.aggregate import decode_list, json_list, json_object, json_row
 from workcommunities.lib.errors import NotFound
 from workcommunities.lib.pagination import Page
 from workcommunities.lib.repository import Repository, count_per_row
-from workcommunities.lib.security import Principal, phone_privacy
+from workcommunities.lib.security import Principal, phone_privacy, visible_phone
 
 ShapeT = TypeVar("ShapeT", CommunityOut, CommunityForUserOut)
 
@@ -34,13 +43,30 @@ COMMUNITIES = select(
 LIVE = Community.is_archived.is_(False)
 # Lists: by name, id as tiebreak (index ix_community_listing / ix_community_company).
 BY_NAME = (Community.name, Community.id)
+
+
+def communities_json(*where: ColumnElement[bool], shape: type[ShapeT] = CommunityOut) -> ScalarSelect[str]:
+    """The live communities matching `where` (correlated to an enclosing statement), by name, as a JSON array."""
+    item = json_row(shape, COMMUNITIES)
+    return select(json_list(item, *BY_NAME)).where(LIVE, *where).scalar_subquery()
+
+
+def with_member(user_id: UUID) -> ColumnElement[bool]:
+    """The communities the user is a member of (membership's primary key, user first)."""
+    return Community.id.in_(select(Membership.community_id).where(Membership.user_id == user_id))
+
+
 # Cases: latest date first, id as tiebreak (index ix_community_case_order).
+CASE_ORDER = (Case.date.desc(), Case.id.desc())
 CASES = select(Case.id, Case.community_id, Case.title, Case.description, Case.date, Case.solutions_count).order_by(
-    Case.date.desc(), Case.id.desc()
+    *CASE_ORDER
 )
+DETAIL_MEMBERS = 100  # members embedded in the community detail; the rest via /communities/{id}/members
 # Members in join order (index ix_membership_community).
 MEMBERS = (
-    select(User.id, User.role, User.phone, User.avatar_media_id, User.created_at, Profile.full_name)
+    select(
+        User.id, User.role, User.phone, User.avatar_media_id, User.created_at, Profile.full_name, Membership.joined_at
+    )
     .join(Membership, Membership.user_id == User.id)
     .outerjoin(Profile, Profile.user_id == User.id)
     .order_by(Membership.joined_at, Membership.user_id)
@@ -61,11 +87,7 @@ class CommunityRepository(Repository[Community]):
 
     async def member_of(self, user_id: UUID, shape: type[ShapeT], page: Page | None = None) -> list[ShapeT]:
         """The user's membership communities that are not archived, by name, in the given shape."""
-        query = (
-            COMMUNITIES.join(Membership, Membership.community_id == Community.id)
-            .where(Membership.user_id == user_id, LIVE)
-            .order_by(*BY_NAME)
-        )
+        query = COMMUNITIES.where(with_member(user_id), LIVE).order_by(*BY_NAME)
         return [shape.from_row(row) for row in await self.rows(page.apply(query) if page else query)]
 
     async def out(self, community_id: UUID) -> CommunityOut:
@@ -73,6 +95,32 @@ class CommunityRepository(Repository[Community]):
         if (row := await self.row(COMMUNITIES.where(Community.id == community_id))) is None:
             raise NotFound()
         return CommunityOut.from_row(row)
+
+    async def detail(self, community_id: UUID, viewer: Principal | None) -> CommunityDetailOut:
+        """The community with its count, its cases and its first members; unknown → 404."""
+        if not self.aggregates_json:
+            return CommunityDetailOut(
+                **msgspec.structs.asdict(await self.out(community_id)),
+                cases=await CaseRepository(session=self.session).listing(community_id),
+                members=await self.members(community_id, Page(0, DETAIL_MEMBERS), viewer),
+            )
+        cases = select(json_list(json_row(CaseOut, CASES), *CASE_ORDER)).where(Case.community_id == community_id)
+        first = MEMBERS.where(Membership.community_id == community_id).limit(DETAIL_MEMBERS).subquery()
+        member = json_object(
+            CommunityMemberOut,
+            {**dict(first.c.items()), "phone": visible_phone(viewer, first.c.id, first.c.phone)},
+        )
+        members = select(json_list(member, first.c.joined_at, first.c.id))
+        query = COMMUNITIES.add_columns(
+            cases.scalar_subquery().label("cases_json"), members.scalar_subquery().label("members_json")
+        ).where(Community.id == community_id)
+        if (row := await self.row(query)) is None:
+            raise NotFound()
+        return CommunityDetailOut.from_row(
+            row,
+            cases=decode_list(row.cases_json, CaseOut),
+            members=decode_list(row.members_json, CommunityMemberOut),
+        )
 
     async def members(self, community_id: UUID, page: Page, viewer: Principal | None) -> list[CommunityMemberOut]:
         rows = await self.rows(page.apply(MEMBERS.where(Membership.community_id == community_id)))

@@ -9,8 +9,6 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-import msgspec
-
 from workcommunities.db.models import Case, Community, Role
 from workcommunities.domain.communities.repositories import CaseRepository, CommunityRepository
 from workcommunities.domain.communities.schemas import (
@@ -33,7 +31,6 @@ from workcommunities.lib.schema import dedupe, parse_id, present
 from workcommunities.lib.security import Principal
 
 CASE_NOT_FOUND = "Case not found"
-DETAIL_MEMBERS = 100  # members embedded in the community detail; the rest via /communities/{id}/members
 
 
 class CommunityService(Service[Community, CommunityRepository]):
@@ -73,13 +70,7 @@ class CommunityService(Service[Community, CommunityRepository]):
     # --- one community --------------------------------------------------------------------------------------------
 
     async def detail(self, community_id: UUID, viewer: Principal | None) -> CommunityDetailOut:
-        """Three statements whatever the size: the community with its count, its cases, its first members."""
-        community = await self.repository.out(community_id)
-        return CommunityDetailOut(
-            **msgspec.structs.asdict(community),
-            cases=await self.cases.listing(community_id),
-            members=await self.repository.members(community_id, Page(0, DETAIL_MEMBERS), viewer),
-        )
+        return await self.repository.detail(community_id, viewer)
 
     async def members(self, community_id: UUID, viewer: Principal | None, page: Page) -> list[CommunityMemberOut]:
         await self.repository.require(community_id)

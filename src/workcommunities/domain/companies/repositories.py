@@ -1,20 +1,29 @@
-"""Companies with their ordered skills and gallery, who follows them, and whose company a caller acts for."""
+"""Companies with their ordered skills and gallery, who follows them, and whose company a caller acts for.
+
+On PostgreSQL a page of companies, and a company's page with its communities and gallery, is one statement (the
+lists as JSON columns, lib/aggregate.py); on SQLite one more per list.
+"""
 
 from __future__ import annotations
 
 from uuid import UUID
 
+import msgspec
 from sqlalchemy import delete, or_, select
 
 from workcommunities.db import AnySelect
-from workcommunities.db.models import Company, CompanyFollow, CompanyMedia, CompanySkill, Media
-from workcommunities.domain.companies.schemas import CompanyOut
-from workcommunities.domain.media.repositories import MEDIA_COLUMNS
+from workcommunities.db.models import Community, Company, CompanyFollow, CompanyMedia, CompanySkill, Media
+from workcommunities.domain.communities.repositories import CommunityRepository, communities_json
+from workcommunities.domain.communities.schemas import CommunityOut
+from workcommunities.domain.companies.schemas import CompanyDetailOut, CompanyOut
+from workcommunities.domain.media.repositories import MEDIA_COLUMNS, MEDIA_JSON
 from workcommunities.domain.media.schemas import MediaOut
-from workcommunities.domain.reference.repositories import SkillRepository
+from workcommunities.domain.reference.repositories import SkillRepository, ordered_json
+from workcommunities.domain.reference.schemas import SkillOut
+from workcommunities.lib.aggregate import decode_list, json_list
 from workcommunities.lib.errors import NotFound
 from workcommunities.lib.pagination import Page
-from workcommunities.lib.repository import Repository, repository_errors
+from workcommunities.lib.repository import Repository, Uses, repository_errors
 from workcommunities.lib.security import Principal
 
 PHONE_TAKEN = "Phone is registered with another company"
@@ -24,6 +33,17 @@ COMPANIES = select(Company.id, Company.name, Company.description, Company.logo_m
     Company.name, Company.id
 )
 GALLERY = select(*MEDIA_COLUMNS).join(CompanyMedia, CompanyMedia.media_id == Media.id).order_by(CompanyMedia.position)
+# The same lists as JSON columns of the company row (PostgreSQL).
+SKILLS_JSON = ordered_json(CompanySkill.company_id, Company.id).label("skills_json")
+DETAIL_JSON = (
+    communities_json(Community.company_id == Company.id).label("communities_json"),
+    select(json_list(MEDIA_JSON, CompanyMedia.position))
+    .select_from(CompanyMedia)
+    .join(Media, Media.id == CompanyMedia.media_id)
+    .where(CompanyMedia.company_id == Company.id)
+    .scalar_subquery()
+    .label("media_json"),
+)
 # A user's companies, the oldest first: the one a company user acts for.
 OWNED = select(Company.id).order_by(Company.created_at, Company.id)
 
@@ -32,6 +52,9 @@ class CompanyRepository(Repository[Company]):
     model_type = Company
     # The unique phone: binding one that another company has is a 409 (contract D-32).
     error_messages = repository_errors(duplicate_key=PHONE_TAKEN)
+
+    skills = Uses(SkillRepository)
+    communities = Uses(CommunityRepository)
 
     async def listing(self, page: Page) -> list[CompanyOut]:
         """Every company by name: two statements per page."""
@@ -49,12 +72,32 @@ class CompanyRepository(Repository[Company]):
             raise NotFound()
         return companies[0]
 
-    async def gallery(self, company_id: UUID) -> list[MediaOut]:
-        return [MediaOut.of(row) for row in await self.rows(GALLERY.where(CompanyMedia.company_id == company_id))]
+    async def detail(self, company_id: UUID) -> CompanyDetailOut:
+        """The company with its skills, its live communities (real member counts) and its gallery; unknown → 404."""
+        if self.aggregates_json:
+            query = COMPANIES.add_columns(SKILLS_JSON, *DETAIL_JSON).where(Company.id == company_id)
+            if (row := await self.row(query)) is None:
+                raise NotFound()
+            return CompanyDetailOut.from_row(
+                row,
+                skills=decode_list(row.skills_json, SkillOut),
+                communities=decode_list(row.communities_json, CommunityOut),
+                media=decode_list(row.media_json, MediaOut),
+            )
+        company = await self.out(company_id)
+        gallery = await self.rows(GALLERY.where(CompanyMedia.company_id == company_id))
+        return CompanyDetailOut(
+            **msgspec.structs.asdict(company),
+            communities=await self.communities.live(Community.company_id == company_id),
+            media=[MediaOut.of(row) for row in gallery],
+        )
 
     async def _with_skills(self, query: AnySelect) -> list[CompanyOut]:
+        if self.aggregates_json:
+            rows = await self.rows(query.add_columns(SKILLS_JSON))
+            return [CompanyOut.from_row(row, skills=decode_list(row.skills_json, SkillOut)) for row in rows]
         rows = await self.rows(query)
-        skills = await SkillRepository(session=self.session).ordered(CompanySkill.company_id, [row.id for row in rows])
+        skills = await self.skills.ordered(CompanySkill.company_id, [row.id for row in rows])
         return [CompanyOut.from_row(row, skills=skills.get(row.id, [])) for row in rows]
 
     async def follow(self, user_id: UUID, company_id: UUID) -> None:

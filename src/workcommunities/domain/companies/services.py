@@ -6,9 +6,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-import msgspec
-
-from workcommunities.db.models import Community, Company, CompanyMedia, CompanySkill, Role
+from workcommunities.db.models import Company, CompanyMedia, CompanySkill, Role
 from workcommunities.domain.communities.repositories import CommunityRepository
 from workcommunities.domain.companies.repositories import CompanyRepository
 from workcommunities.domain.companies.schemas import (
@@ -45,13 +43,7 @@ class CompanyService(Service[Company, CompanyRepository]):
         return await self.repository.followed(user_id, page)
 
     async def detail(self, company_id: UUID) -> CompanyDetailOut:
-        """The company with its live communities (real member counts) and its gallery: four statements."""
-        company = await self.repository.out(company_id)
-        return CompanyDetailOut(
-            **msgspec.structs.asdict(company),
-            communities=await self.communities.live(Community.company_id == company_id),
-            media=await self.repository.gallery(company_id),
-        )
+        return await self.repository.detail(company_id)
 
     async def caller_company(self, caller: Principal) -> UUID:
         """The company a company user acts for; none → 403 (the `company` dependency of company routes)."""

@@ -1,18 +1,21 @@
 """Posts and events (one `content` table, as the unified feed reads them) with their ordered media and skills, and
 company stories.
 
-A page of content costs three statements whatever its size: the rows (only the columns the response shows), then
-every media item of the page, then every skill of the page; the response Structs are built directly from the rows.
+A page of content is one statement on PostgreSQL: the rows (only the columns the response shows), each with its
+media and skills as JSON arrays (lib/aggregate.py). On SQLite it is three whatever its size: the rows, then every
+media item of the page, then every skill of the page. The response Structs are built directly from the rows.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Any, TypeVar
 from uuid import UUID
 
-from sqlalchemy import BindParameter, bindparam, case, literal, select, union_all
+import msgspec
+from sqlalchemy import BindParameter, Text, bindparam, case, cast, literal, select, union_all
 
 from workcommunities.db import AnyRow, AnySelect
 from workcommunities.db.models import (
@@ -27,13 +30,17 @@ from workcommunities.db.models import (
     Story,
 )
 from workcommunities.domain.content.schemas import ContentItemOut, PostOut, StoryOut
-from workcommunities.domain.media.repositories import MEDIA_COLUMNS
+from workcommunities.domain.media.repositories import MEDIA_COLUMNS, MEDIA_JSON
 from workcommunities.domain.media.schemas import MediaOut
-from workcommunities.domain.reference.repositories import SkillRepository
+from workcommunities.domain.reference.repositories import SkillRepository, ordered_json
 from workcommunities.domain.reference.schemas import SkillOut
+from workcommunities.lib.aggregate import decode_list, json_list
 from workcommunities.lib.errors import NotFound
 from workcommunities.lib.pagination import KeysetOrder, Page, Paged
 from workcommunities.lib.repository import Repository, Uses
+from workcommunities.lib.schema import Out
+
+OutT = TypeVar("OutT", bound=Out)
 
 # What posts and feed items share; a feed item's `body` is an event's description.
 # (created_at: the key of a keyset page.)
@@ -82,6 +89,29 @@ def _page_media() -> AnySelect:
 
 PAGE_MEDIA = _page_media()
 
+# The same lists as JSON columns of each row (PostgreSQL): the legacy media as an object, the attached ones without
+# it, and the skills, each in saved order.
+LEGACY_MEDIA_JSON = select(cast(MEDIA_JSON, Text)).where(Media.id == Content.media_id).scalar_subquery()
+ATTACHED_MEDIA_JSON = (
+    select(json_list(MEDIA_JSON, ContentMedia.position))
+    .select_from(ContentMedia)
+    .join(Media, Media.id == ContentMedia.media_id)
+    .where(ContentMedia.content_id == Content.id, ContentMedia.media_id.is_distinct_from(Content.media_id))
+    .scalar_subquery()
+)
+SKILLS_JSON = ordered_json(ContentSkill.content_id, Content.id)
+MEDIA_LISTS = (LEGACY_MEDIA_JSON.label("legacy_media_json"), ATTACHED_MEDIA_JSON.label("media_json"))
+
+
+def media_from_json(row: AnyRow) -> list[MediaOut]:
+    attached = decode_list(row.media_json, MediaOut)
+    if row.legacy_media_json is None:
+        return attached
+    return [decode_media(row.legacy_media_json), *attached]
+
+
+decode_media = msgspec.json.Decoder(MediaOut).decode
+
 
 class ContentRepository(Repository[Content]):
     model_type = Content
@@ -92,18 +122,18 @@ class ContentRepository(Repository[Content]):
 
     async def feed(self, page: Page) -> Paged[ContentItemOut]:
         """Posts and events of communities that are not archived, newest first."""
-        rows = await self.rows(page.keyset(in_live_communities(ITEMS), NEWEST))
-        return Paged(await self.items(rows), page.next_cursor(rows, NEWEST))
+        items, rows = await self.read(ContentItemOut, page.keyset(in_live_communities(ITEMS), NEWEST))
+        return Paged(items, page.next_cursor(rows, NEWEST))
 
     async def item(self, content_id: UUID) -> ContentItemOut:
         """A post or an event by id (an archived community still serves it); unknown → 404."""
-        if not (items := await self.items(await self.rows(ITEMS.where(Content.id == content_id)))):
+        if not (items := (await self.read(ContentItemOut, ITEMS.where(Content.id == content_id)))[0]):
             raise NotFound()
         return items[0]
 
     async def community_posts(self, community_id: UUID, page: Page) -> Paged[PostOut]:
-        rows = await self.rows(page.keyset(POSTS.where(Content.community_id == community_id), NEWEST))
-        return Paged(await self.posts(rows), page.next_cursor(rows, NEWEST))
+        posts, rows = await self.read(PostOut, page.keyset(POSTS.where(Content.community_id == community_id), NEWEST))
+        return Paged(posts, page.next_cursor(rows, NEWEST))
 
     async def member_posts(self, user_id: UUID, page: Page) -> Paged[PostOut]:
         """Posts of the communities the user is a member of, newest first; archived communities are left out."""
@@ -112,21 +142,38 @@ class ContentRepository(Repository[Content]):
             .join(Membership, Membership.community_id == Content.community_id)
             .where(Membership.user_id == user_id)
         )
-        rows = await self.rows(page.keyset(query, NEWEST))
-        return Paged(await self.posts(rows), page.next_cursor(rows, NEWEST))
+        posts, rows = await self.read(PostOut, page.keyset(query, NEWEST))
+        return Paged(posts, page.next_cursor(rows, NEWEST))
 
     async def post(self, post_id: UUID) -> PostOut:
         """A post as every list shows it (the answer of a write)."""
-        [post] = await self.posts(await self.rows(POSTS.where(Content.id == post_id)))
+        [post] = (await self.read(PostOut, POSTS.where(Content.id == post_id)))[0]
         return post
 
-    async def items(self, rows: Sequence[AnyRow]) -> list[ContentItemOut]:
-        media, skills = await self.media_of(rows), await self.skills_of(rows)
-        return [ContentItemOut.from_row(row, media=media[row.id], skills=skills.get(row.id, [])) for row in rows]
+    async def read(
+        self, out: type[OutT], query: AnySelect, *, media: bool = True
+    ) -> tuple[list[OutT], Sequence[AnyRow]]:
+        """The rows of a content `query` as `out`, with their skills (and media), and the rows themselves."""
+        lists: Callable[[AnyRow], dict[str, Any]]
+        if self.aggregates_json:
+            rows = await self.rows(query.add_columns(*(MEDIA_LISTS if media else ()), SKILLS_JSON.label("skills_json")))
 
-    async def posts(self, rows: Sequence[AnyRow]) -> list[PostOut]:
-        media, skills = await self.media_of(rows), await self.skills_of(rows)
-        return [PostOut.from_row(row, media=media[row.id], skills=skills.get(row.id, [])) for row in rows]
+            def lists(row: AnyRow) -> dict[str, Any]:
+                skills = decode_list(row.skills_json, SkillOut)
+                return {"skills": skills, "media": media_from_json(row)} if media else {"skills": skills}
+
+        else:
+            rows = await self.rows(query)
+            skills_by_id = await self.skills_of(rows)
+            media_by_id = await self.media_of(rows) if media else None
+
+            def lists(row: AnyRow) -> dict[str, Any]:
+                skills = skills_by_id.get(row.id, [])
+                return (
+                    {"skills": skills, "media": media_by_id[row.id]} if media_by_id is not None else {"skills": skills}
+                )
+
+        return [out.from_row(row, **lists(row)) for row in rows], rows
 
     async def media_of(self, rows: Sequence[AnyRow]) -> defaultdict[UUID, list[MediaOut]]:
         """The media of a page of content rows, each list in order, without repeats."""

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import delete, select
+from sqlalchemy import ScalarSelect, delete, select
 
-from workcommunities.db import AnyRow
-from workcommunities.db.models import Content, ContentType, EventParticipant
+from workcommunities.db import AnySelect
+from workcommunities.db.models import Content, ContentSkill, ContentType, EventParticipant
 from workcommunities.domain.content.repositories import ContentRepository, in_live_communities
 from workcommunities.domain.events.schemas import EventOut
+from workcommunities.domain.reference.repositories import ordered_json
+from workcommunities.lib.aggregate import json_list, json_object
 from workcommunities.lib.errors import NotFound
 from workcommunities.lib.pagination import KeysetOrder, Page, Paged
 from workcommunities.lib.repository import count_per_row
@@ -37,16 +38,28 @@ EVENTS = select(
 SOONEST = KeysetOrder("soonest", Content.event_date, Content.id, descending=False)
 
 
+def _upcoming(now: datetime, joined_by: UUID | None) -> AnySelect:
+    """Events from `now` on (an event at exactly now counts) in live communities; with `joined_by`, only the events
+    that user joined."""
+    query = in_live_communities(EVENTS).where(Content.event_date >= now)
+    if joined_by is None:
+        return query
+    return query.where(Content.id.in_(select(EventParticipant.content_id).where(EventParticipant.user_id == joined_by)))
+
+
+def joined_json(user_id: UUID, now: datetime, limit: int) -> ScalarSelect[str]:
+    """`EventRepository.joined_by` as a JSON array (PostgreSQL), for a statement that reads the profile with it."""
+    skills = ordered_json(ContentSkill.content_id, Content.id, nested=True).label("skills")
+    page = _upcoming(now, user_id).add_columns(skills).order_by(*SOONEST.columns).limit(limit).subquery()
+    item = json_object(EventOut, dict(page.c.items()))
+    return select(json_list(item, page.c.event_date, page.c.id)).scalar_subquery()
+
+
 class EventRepository(ContentRepository):
     async def upcoming(self, now: datetime, page: Page, *, joined_by: UUID | None = None) -> Paged[EventOut]:
-        """Events from `now` on (an event at exactly now counts) in live communities, soonest first; with `joined_by`,
-        only the events that user joined."""
-        query = in_live_communities(EVENTS).where(Content.event_date >= now)
-        if joined_by is not None:
-            joined = select(EventParticipant.content_id).where(EventParticipant.user_id == joined_by)
-            query = query.where(Content.id.in_(joined))
-        rows = await self.rows(page.keyset(query, SOONEST))
-        return Paged(await self.events(rows), page.next_cursor(rows, SOONEST))
+        """`_upcoming`, soonest first."""
+        events, rows = await self.read(EventOut, page.keyset(_upcoming(now, joined_by), SOONEST), media=False)
+        return Paged(events, page.next_cursor(rows, SOONEST))
 
     async def joined_by(self, user_id: UUID, now: datetime, limit: int) -> list[EventOut]:
         """Upcoming events the user joined, soonest first, at most `limit` (their profile shows them)."""
@@ -54,12 +67,8 @@ class EventRepository(ContentRepository):
 
     async def event(self, event_id: UUID) -> EventOut:
         """An event as every list shows it (the answer of a write)."""
-        [event] = await self.events(await self.rows(EVENTS.where(Content.id == event_id)))
+        [event] = (await self.read(EventOut, EVENTS.where(Content.id == event_id), media=False))[0]
         return event
-
-    async def events(self, rows: Sequence[AnyRow]) -> list[EventOut]:
-        skills = await self.skills_of(rows)
-        return [EventOut.from_row(row, skills=skills.get(row.id, [])) for row in rows]
 
     async def require_event(self, event_id: UUID) -> None:
         if await self.session.scalar(select(Content.id).where(Content.id == event_id, IS_EVENT)) is None:

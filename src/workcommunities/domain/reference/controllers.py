@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, get
+from litestar.datastructures import CacheControlHeader
 from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 
@@ -16,6 +17,9 @@ from workcommunities.domain.reference.services import ReferenceService
 class ReferenceController(Controller):
     path = "/reference"
     tags = ["reference"]
+    # Reference rows change with a release or a seed, not by the minute: clients and proxies may reuse them for five
+    # minutes, then revalidate with the ETag (lib/http_cache.py).
+    cache_control = CacheControlHeader(public=True, max_age=300)
     dependencies = {"reference": reference_service}
 
     @get("/spheres", summary="Spheres, in their fixed order")

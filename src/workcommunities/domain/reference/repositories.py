@@ -1,7 +1,8 @@
 """Reference rows (spheres, skills, statuses), and skills and statuses in the order an owner saved them.
 
 Profiles, companies and content keep ordered lists of skills (and profiles of statuses) in link tables with a
-`position`; `ordered()` reads them for a whole page of owners in one statement, in the one skill shape.
+`position`; `ordered()` reads them for a whole page of owners in one statement, in the one skill shape, and
+`ordered_json()` is the same list as a JSON column of the owner's own row (lib/aggregate.py).
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ from functools import cache
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import ScalarSelect, bindparam, select
 from sqlalchemy.orm import InstrumentedAttribute
 
 from workcommunities.db import AnyRow, AnySelect
 from workcommunities.db.models import Skill, Sphere, Status
 from workcommunities.domain.reference.schemas import SkillOut, SphereOut, StatusOut
+from workcommunities.lib.aggregate import json_array, json_list, json_object
 from workcommunities.lib.repository import Repository
 
 SKILL_COLUMNS = (
@@ -41,6 +43,21 @@ SKILLS = (
 STATUSES = select(Status.id, Status.title).order_by(Status.position, Status.title, Status.id)
 
 
+SPHERE_JSON = json_object(
+    SphereOut,
+    {
+        "id": Sphere.id,
+        "title": Sphere.title,
+        "background_color": Sphere.background_color,
+        "text_color": Sphere.text_color,
+    },
+)
+SKILL_JSON = json_object(
+    SkillOut, {"id": Skill.id, "title": Skill.title, "sphere_id": Skill.sphere_id, "sphere": SPHERE_JSON}
+)
+STATUS_JSON = json_object(StatusOut, {"id": Status.id, "title": Status.title})
+
+
 def skill_out(row: AnyRow) -> SkillOut:
     sphere = SphereOut(
         id=row.sphere_id.hex, title=row.sphere_title, background_color=row.background_color, text_color=row.text_color
@@ -57,6 +74,20 @@ def _ordered_query(owner: InstrumentedAttribute[UUID], target: type[Any], *colum
     if target is Skill:
         query = query.join(Sphere, Sphere.id == Skill.sphere_id)
     return query.where(owner.in_(bindparam("ids", expanding=True))).order_by(owner, link.position)
+
+
+def ordered_json(
+    owner: InstrumentedAttribute[UUID], parent: Any, target: type[Skill | Status] = Skill, *, nested: bool = False
+) -> ScalarSelect[Any]:
+    """The skills (or statuses) of the `parent` row of an enclosing statement, in saved order, as a JSON array (text
+    for a column of the statement's rows; JSON when `nested` in another JSON object)."""
+    link = owner.class_
+    item = SKILL_JSON if target is Skill else STATUS_JSON
+    query = select((json_array if nested else json_list)(item, link.position)).select_from(link)
+    query = query.join(target, target.id == getattr(link, f"{target.__tablename__}_id"))
+    if target is Skill:
+        query = query.join(Sphere, Sphere.id == Skill.sphere_id)
+    return query.where(owner == parent).scalar_subquery()
 
 
 def _by_owner(rows: Sequence[AnyRow], build: Any) -> dict[UUID, list[Any]]:

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import exists, select
 
 from workcommunities.db import AnyRow
-from workcommunities.db.models import Profile, User
+from workcommunities.db.models import Profile, ProfileSkill, ProfileStatus, Status, User
+from workcommunities.domain.communities.repositories import communities_json, with_member
+from workcommunities.domain.communities.schemas import CommunityForUserOut
+from workcommunities.domain.events.repositories import joined_json
+from workcommunities.domain.reference.repositories import ordered_json
 from workcommunities.domain.users.schemas import UserOut
 from workcommunities.lib.pagination import Page
 from workcommunities.lib.repository import Repository, repository_errors
@@ -35,6 +41,14 @@ OWN_PROFILE = select(
 ).join(User, User.id == Profile.user_id)
 
 
+def skills_and_statuses_json() -> tuple[Any, ...]:
+    """A profile's ordered skills and statuses as JSON columns of a statement that reads the profile (PostgreSQL)."""
+    return (
+        ordered_json(ProfileSkill.profile_id, Profile.id).label("skills_json"),
+        ordered_json(ProfileStatus.profile_id, Profile.id, Status).label("statuses_json"),
+    )
+
+
 class UserRepository(Repository[User]):
     model_type = User
     # A signup that races another one with the same phone or e-mail loses with a 409.
@@ -51,15 +65,28 @@ class UserRepository(Repository[User]):
         return [UserOut.from_row(row) for row in await self.rows(page.apply(USER_LIST))]
 
     async def public(self, user_id: UUID) -> AnyRow | None:
-        return await self.row(PUBLIC_USER.where(User.id == user_id))
+        """The user's page; on PostgreSQL with its lists as JSON columns (one statement)."""
+        query = PUBLIC_USER.where(User.id == user_id)
+        if self.aggregates_json:
+            communities = communities_json(with_member(user_id), shape=CommunityForUserOut)
+            query = query.add_columns(*skills_and_statuses_json(), communities.label("communities_json"))
+        return await self.row(query)
 
 
 class ProfileRepository(Repository[Profile]):
     model_type = Profile
 
-    async def own(self, user_id: UUID) -> AnyRow | None:
-        """The profile's columns with the user's avatar."""
-        return await self.row(OWN_PROFILE.where(Profile.user_id == user_id))
+    async def own(self, user_id: UUID, now: datetime, events: int) -> AnyRow | None:
+        """The profile's columns with the user's avatar; on PostgreSQL with its lists as JSON columns (one
+        statement), `events` joined upcoming events at most."""
+        query = OWN_PROFILE.where(Profile.user_id == user_id)
+        if self.aggregates_json:
+            query = query.add_columns(
+                *skills_and_statuses_json(),
+                communities_json(with_member(user_id)).label("communities_json"),
+                joined_json(user_id, now, events).label("events_json"),
+            )
+        return await self.row(query)
 
     async def create_missing(self, user_id: UUID) -> None:
         """A user without a profile (imported data) gets an empty one; a racing request that created it first

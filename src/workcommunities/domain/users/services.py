@@ -9,8 +9,10 @@ from workcommunities.db.models import Profile, ProfileSkill, ProfileStatus, Role
 from workcommunities.domain.communities.repositories import CommunityRepository
 from workcommunities.domain.communities.schemas import CommunityForUserOut
 from workcommunities.domain.reference.repositories import SkillRepository, StatusRepository
+from workcommunities.domain.reference.schemas import SkillOut, StatusOut
 from workcommunities.domain.users.repositories import ProfileRepository, UserRepository
 from workcommunities.domain.users.schemas import UserDetailOut, UserOut
+from workcommunities.lib.aggregate import decode_list
 from workcommunities.lib.errors import BadRequest, NotFound
 from workcommunities.lib.pagination import Page
 from workcommunities.lib.repository import Service, Uses
@@ -42,18 +44,22 @@ class UserService(Service[User, UserRepository]):
         return await self.repository.listing(page)
 
     async def detail(self, user_id: UUID, viewer: Principal | None) -> UserDetailOut:
-        """A user's page with profile, skills, statuses and membership communities: four statements."""
+        """A user's page with profile, skills, statuses and membership communities: one statement on PostgreSQL,
+        four on SQLite."""
         row = await self.repository.public(user_id)
         if row is None:
             raise NotFound()
-        owners = [row.profile_id] if row.profile_id is not None else []
-        skills = await self.skills.ordered(ProfileSkill.profile_id, owners)
-        statuses = await self.statuses.ordered(ProfileStatus.profile_id, owners)
-        communities = await self.communities.member_of(user_id, CommunityForUserOut)
-        return UserDetailOut.from_row(
-            row,
-            **phone_privacy(viewer, user_id),
-            skills=skills.get(row.profile_id, []),
-            statuses=statuses.get(row.profile_id, []),
-            communities=communities,
-        )
+        if self.repository.aggregates_json:
+            lists = {
+                "skills": decode_list(row.skills_json, SkillOut),
+                "statuses": decode_list(row.statuses_json, StatusOut),
+                "communities": decode_list(row.communities_json, CommunityForUserOut),
+            }
+        else:
+            owners = [row.profile_id] if row.profile_id is not None else []
+            lists = {
+                "skills": (await self.skills.ordered(ProfileSkill.profile_id, owners)).get(row.profile_id, []),
+                "statuses": (await self.statuses.ordered(ProfileStatus.profile_id, owners)).get(row.profile_id, []),
+                "communities": await self.communities.member_of(user_id, CommunityForUserOut),
+            }
+        return UserDetailOut.from_row(row, **phone_privacy(viewer, user_id), **lists)

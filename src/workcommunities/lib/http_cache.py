@@ -1,0 +1,116 @@
+"""HTTP caching, decided once for every route (an ASGI middleware, app.py).
+
+- A GET without a token is public: a 200 JSON answer gets a strong `ETag` (a hash of the body) and, unless its route
+  set one, `Cache-Control: no-cache` (clients and proxies may keep it but ask again, sending `If-None-Match`; an
+  unchanged answer is then a `304` without a body). `Vary: Authorization` because the same URL read with a token can
+  answer more (a phone an admin may see). Reference data sets its own `Cache-Control` with a `max-age`.
+- Any request with a token gets `Cache-Control: no-store`: what a user reads about themself stays off shared devices
+  and caches.
+- Answers that bring their own `ETag` (media files, with Range) or stream are left alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Awaitable, Callable, Iterable, MutableMapping
+from typing import Any, cast
+
+from litestar.types import ASGIApp
+
+# ASGI's messages as plain mappings: Litestar's TypedDicts per event type cost a cast at every step here.
+Message = MutableMapping[str, Any]
+Send = Callable[[Message], Awaitable[None]]
+Headers = Iterable[tuple[bytes, bytes]]
+
+NO_CACHE = (b"cache-control", b"no-cache")
+NO_STORE = (b"cache-control", b"no-store")
+VARY = (b"vary", b"Authorization")
+_ANSWER_HEADERS = {b"etag", b"cache-control", b"vary", b"date", b"content-location", b"expires"}  # kept on a 304
+
+
+def _header(headers: Headers, name: bytes) -> bytes | None:
+    return next((value for key, value in headers if key.lower() == name), None)
+
+
+def _matches(if_none_match: bytes, etag: bytes) -> bool:
+    """RFC 9110 §13.1.2: a weak comparison against each listed tag, or `*`."""
+    if if_none_match.strip() == b"*":
+        return True
+    return any(tag.strip().removeprefix(b"W/") == etag for tag in if_none_match.split(b","))
+
+
+def http_cache(app: ASGIApp) -> ASGIApp:
+    inner = cast("Callable[[Message, Any, Send], Awaitable[None]]", app)
+
+    async def middleware(scope: Message, receive: Any, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
+            await inner(scope, receive, send)
+            return
+        request_headers = scope["headers"]
+        if _header(request_headers, b"authorization") is not None:
+            await inner(scope, receive, _adding(send, NO_STORE))
+            return
+        if scope["method"] == "HEAD":  # no body to tag
+            await inner(scope, receive, _adding(send, NO_CACHE, VARY))
+            return
+        await inner(scope, receive, _tagging(send, _header(request_headers, b"if-none-match")))
+
+    return cast("ASGIApp", middleware)
+
+
+def _with(headers: Headers, *extra: tuple[bytes, bytes]) -> list[tuple[bytes, bytes]]:
+    """`headers` with each `extra` one the route did not set (a `Vary` is extended, not replaced)."""
+    result = list(headers)
+    for name, value in extra:
+        index = next((n for n, (key, _) in enumerate(result) if key.lower() == name), None)
+        if index is None:
+            result.append((name, value))
+        elif name == b"vary" and value.lower() not in result[index][1].lower():
+            result[index] = (name, result[index][1] + b", " + value)
+    return result
+
+
+def _adding(send: Send, *extra: tuple[bytes, bytes]) -> Send:
+    async def wrapped(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message = {**message, "headers": _with(message.get("headers", ()), *extra)}
+        await send(message)
+
+    return wrapped
+
+
+def _tagging(send: Send, if_none_match: bytes | None) -> Send:
+    """Holds a 200 JSON answer's start until its body is known, to tag it (or answer 304)."""
+    held: Message | None = None
+    untagged = _adding(send, NO_CACHE, VARY)
+
+    async def wrapped(message: Message) -> None:
+        nonlocal held
+        if message["type"] == "http.response.start":
+            headers = list(message.get("headers", ()))
+            json = (_header(headers, b"content-type") or b"").startswith(b"application/json")
+            if message["status"] == 200 and json and _header(headers, b"etag") is None:
+                held = {**message, "headers": headers}
+            else:
+                await untagged(message)
+            return
+        if held is None or message["type"] != "http.response.body":
+            await send(message)
+            return
+        start, held = held, None
+        body = message.get("body", b"")
+        if message.get("more_body", False):  # streamed: no tag
+            await untagged(start)
+            await send(message)
+            return
+        etag = b'"' + hashlib.blake2b(body, digest_size=16).hexdigest().encode() + b'"'
+        headers = _with([*start["headers"], (b"etag", etag)], NO_CACHE, VARY)
+        if if_none_match is not None and _matches(if_none_match, etag):
+            kept = [(key, value) for key, value in headers if key.lower() in _ANSWER_HEADERS]
+            await send({"type": "http.response.start", "status": 304, "headers": kept})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        await send({**start, "headers": headers})
+        await send(message)
+
+    return wrapped

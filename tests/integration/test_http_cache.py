@@ -1,0 +1,77 @@
+"""HTTP caching (lib/http_cache.py): ETags and 304 on public reads, Cache-Control by kind of answer."""
+
+from __future__ import annotations
+
+import httpx
+from litestar import Litestar
+
+from tests.helpers import Api, bearer
+from workcommunities.db.models import Community
+
+
+async def _add_community(app: Litestar, name: str) -> str:
+    async with app.state.db_config.get_session() as session:
+        community = Community(name=name)
+        session.add(community)
+        await session.commit()
+        return community.id.hex
+
+
+async def test_public_list_is_tagged_and_revalidates(client: httpx.AsyncClient, app: Litestar) -> None:
+    await _add_community(app, "Cached")
+    first = await client.get("/communities/")
+    assert first.status_code == 200
+    etag = first.headers["etag"]
+    assert etag.startswith('"') and etag.endswith('"') and len(etag) == 34
+    assert first.headers["cache-control"] == "no-cache"
+    assert "Authorization" in first.headers["vary"]
+    for value in (etag, f"W/{etag}", f'"other", {etag}', "*"):
+        response = await client.get("/communities/", headers={"If-None-Match": value})
+        assert (response.status_code, response.content) == (304, b""), value
+        assert response.headers["etag"] == etag
+        assert response.headers["cache-control"] == "no-cache"
+        assert "content-type" not in response.headers
+    # Another tag, or a changed list: the full answer with the new tag.
+    assert (await client.get("/communities/", headers={"If-None-Match": '"other"'})).json() == first.json()
+    await _add_community(app, "Cached too")
+    changed = await client.get("/communities/", headers={"If-None-Match": etag})
+    assert changed.status_code == 200
+    assert changed.headers["etag"] != etag
+    assert len(changed.json()) == len(first.json()) + 1
+
+
+async def test_public_detail_is_tagged(client: httpx.AsyncClient, app: Litestar) -> None:
+    community_id = await _add_community(app, "Detail")
+    response = await client.get(f"/communities/{community_id}")
+    again = await client.get(f"/communities/{community_id}", headers={"If-None-Match": response.headers["etag"]})
+    assert (response.status_code, again.status_code) == (200, 304)
+
+
+async def test_answers_to_a_token_are_never_stored(client: httpx.AsyncClient, api: Api) -> None:
+    token = await api.student()
+    for path in ("/profiles/me", "/communities/", "/content/posts"):
+        response = await client.get(path, headers=bearer(token))
+        assert response.status_code == 200, path
+        assert response.headers["cache-control"] == "no-store", path
+        assert "etag" not in response.headers, path
+    # Without the token the same public list is tagged: a tag never covers a personal answer.
+    assert "etag" in (await client.get("/communities/")).headers
+
+
+async def test_reference_data_may_be_reused_for_five_minutes(client: httpx.AsyncClient, api: Api) -> None:
+    for headers in ({}, bearer(await api.student())):
+        response = await client.get("/reference/skills", headers=headers)
+        assert response.headers["cache-control"] == "max-age=300, public"
+    response = await client.get("/reference/skills")
+    again = await client.get("/reference/skills", headers={"If-None-Match": response.headers["etag"]})
+    assert again.status_code == 304
+    assert again.headers["cache-control"] == "max-age=300, public"
+
+
+async def test_errors_and_writes_are_not_tagged(client: httpx.AsyncClient) -> None:
+    missing = await client.get("/communities/0123456789abcdef0123456789abcdef")
+    assert missing.status_code == 404
+    assert "etag" not in missing.headers
+    written = await client.post("/auth/otp/request", json={"phone": "+79990001234"})
+    assert written.status_code == 204
+    assert "etag" not in written.headers and "cache-control" not in written.headers
