@@ -32,11 +32,12 @@ def _header(headers: Headers, name: bytes) -> bytes | None:
     return next((value for key, value in headers if key.lower() == name), None)
 
 
-def _matches(if_none_match: bytes, etag: bytes) -> bool:
-    """RFC 9110 §13.1.2: a weak comparison against each listed tag, or `*`."""
-    if if_none_match.strip() == b"*":
-        return True
-    return any(tag.strip().removeprefix(b"W/") == etag for tag in if_none_match.split(b","))
+def etag_matches(header: str | None, etag: str) -> bool:
+    """`If-None-Match` (RFC 9110 §13.1.2: weak comparison, lists and `*` allowed)."""
+    if not header:
+        return False
+    tags = [tag.strip().removeprefix("W/") for tag in header.split(",")]
+    return "*" in tags or etag in tags
 
 
 def http_cache(app: ASGIApp) -> ASGIApp:
@@ -103,9 +104,9 @@ def _tagging(send: Send, if_none_match: bytes | None) -> Send:
             await untagged(start)
             await send(message)
             return
-        etag = b'"' + hashlib.blake2b(body, digest_size=16).hexdigest().encode() + b'"'
-        headers = _with([*start["headers"], (b"etag", etag)], NO_CACHE, VARY)
-        if if_none_match is not None and _matches(if_none_match, etag):
+        etag = '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
+        headers = _with([*start["headers"], (b"etag", etag.encode())], NO_CACHE, VARY)
+        if if_none_match is not None and etag_matches(if_none_match.decode("latin-1"), etag):
             kept = [(key, value) for key, value in headers if key.lower() in _ANSWER_HEADERS]
             await send({"type": "http.response.start", "status": 304, "headers": kept})
             await send({"type": "http.response.body", "body": b""})

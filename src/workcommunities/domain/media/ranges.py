@@ -1,4 +1,4 @@
-"""Conditional and partial downloads: `If-None-Match` revalidation and single byte ranges (RFC 9110)."""
+"""Partial downloads: single byte ranges (RFC 9110; revalidation is `lib.http_cache.etag_matches`)."""
 
 from __future__ import annotations
 
@@ -38,11 +38,3 @@ def byte_range(header: str | None, size: int) -> tuple[int, int] | None:
     if start >= size:
         raise RangeNotSatisfiable(size)
     return start, size if last == "" else min(int(last) + 1, size)
-
-
-def etag_matches(header: str | None, etag: str) -> bool:
-    """`If-None-Match` (weak comparison, lists and `*` allowed)."""
-    if not header:
-        return False
-    tags = [tag.strip().removeprefix("W/") for tag in header.split(",")]
-    return "*" in tags or etag in tags

@@ -21,11 +21,12 @@ from litestar.status_codes import HTTP_200_OK, HTTP_206_PARTIAL_CONTENT, HTTP_30
 from workcommunities.db.models import Media
 from workcommunities.domain.media.filetypes import SNIFF_BYTES, FileType, detect_type, media_kind
 from workcommunities.domain.media.multipart import FileTooLarge, UploadStream
-from workcommunities.domain.media.ranges import byte_range, etag_matches
+from workcommunities.domain.media.ranges import byte_range
 from workcommunities.domain.media.repositories import MediaRepository
 from workcommunities.domain.media.schemas import MediaOut
 from workcommunities.domain.media.storage import MediaStorage, ObjectMissing, single_chunk
 from workcommunities.lib.errors import Conflict, NotFound
+from workcommunities.lib.http_cache import etag_matches
 from workcommunities.lib.repository import Service, Session
 
 CACHE_FOREVER = "public, max-age=31536000, immutable"
