@@ -145,7 +145,7 @@ async def test_times_built_by_postgresql_are_utc_whatever_the_database_timezone(
     """A community's cases are JSON that PostgreSQL writes (lib/aggregate.py) in the session's time zone: the engine
     sets it to UTC, so a database configured otherwise still answers what the Python path writes."""
     name = str(make_url(pg_database).database)
-    await _admin_execute(pg_server_url, f'ALTER DATABASE "{name}" SET timezone TO \'Asia/Vladivostok\'')  # noqa: S608
+    await _admin_execute(pg_server_url, f"ALTER DATABASE \"{name}\" SET timezone TO 'Asia/Vladivostok'")
     app = create_app(make_settings(tmp_path, pg_database))
     async with app.state.db_config.get_engine().begin() as conn:
         await conn.run_sync(metadata.create_all)

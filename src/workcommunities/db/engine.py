@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import msgspec
 from advanced_alchemy.extensions.litestar import AlembicAsyncConfig, AsyncSessionConfig, SQLAlchemyAsyncConfig
 from advanced_alchemy.extensions.litestar._utils import get_aa_scope_state, set_aa_scope_state
 from litestar.datastructures import State
@@ -48,11 +49,13 @@ def create_engine(settings: Settings) -> AsyncEngine:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     # Times that PostgreSQL writes into JSON (lib/aggregate.py) carry the session's offset: UTC, as the API writes.
+    # JSON columns (tags) are read by msgspec, several times faster than the standard library.
     return create_async_engine(
         url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_pool_size,
         connect_args={"server_settings": {"timezone": "UTC"}},
+        json_deserializer=msgspec.json.decode,
     )
 
 

@@ -23,7 +23,7 @@ from litestar import Response
 from litestar.datastructures import ResponseHeader
 from litestar.di import Provide
 from litestar.params import QueryParameter
-from sqlalchemy import ColumnElement, literal, tuple_
+from sqlalchemy import ColumnElement, Integer, bindparam, tuple_
 from sqlalchemy.orm import InstrumentedAttribute
 
 from workcommunities.db import AnyRow, AnySelect
@@ -33,6 +33,8 @@ MAX_LIMIT = 100
 MAX_OFFSET = 2**31 - 1  # the databases' OFFSET takes a 64-bit integer at most; no list is anywhere near this
 INVALID_CURSOR = "Invalid cursor"
 NEXT_CURSOR = "X-Next-Cursor"
+# The bind parameters of a page's place (`paged`, `Page.params`).
+OFFSET, LIMIT, AFTER_AT, AFTER_ID = "page_offset", "page_limit", "after_at", "after_id"
 NEXT_CURSOR_HEADERS = [
     ResponseHeader(
         name=NEXT_CURSOR,
@@ -70,12 +72,23 @@ class KeysetOrder:
     def columns(self) -> tuple[Any, ...]:
         return (self.at.desc(), self.id.desc()) if self.descending else (self.at, self.id)
 
-    def after(self, cursor: Cursor) -> ColumnElement[bool]:
-        # The cursor's values bound with the columns' types: SQLite stores ids as 16 bytes, not as the text an
-        # untyped UUID parameter would be, and bytes never compare below text.
-        last = tuple_(literal(cursor.at, self.at.type), literal(cursor.id, self.id.type))
+    def after(self) -> ColumnElement[bool]:
+        """Rows after the cursor's, which comes in as the `after_at` and `after_id` parameters (`Page.params`)."""
+        # Bound with the columns' types: SQLite stores ids as 16 bytes, not as the text an untyped UUID parameter
+        # would be, and bytes never compare below text.
+        last = tuple_(bindparam(AFTER_AT, type_=self.at.type), bindparam(AFTER_ID, type_=self.id.type))
         key = tuple_(self.at, self.id)
         return key < last if self.descending else key > last
+
+
+def paged(query: AnySelect, order: KeysetOrder | None = None, *, after: bool = False) -> AnySelect:
+    """`query` as a page whose place comes in as parameters (`Page.params`): in `order` (and after a cursor) for a
+    keyset list, in its own order for an offset list. One statement then serves every page, so it is built and
+    compiled once (`Repository.prepared`)."""
+    if order is not None:
+        query = query.where(order.after()) if after else query
+        query = query.order_by(*order.columns)
+    return query.offset(bindparam(OFFSET, type_=Integer())).limit(bindparam(LIMIT, type_=Integer()))
 
 
 def encode_cursor(cursor: Cursor) -> str:
@@ -95,16 +108,20 @@ class Page(msgspec.Struct, frozen=True):
     limit: int = 20
     after: Cursor | None = None
 
-    def apply(self, query: AnySelect) -> AnySelect:
-        return query.offset(self.offset).limit(self.limit)
+    @property
+    def shape(self) -> str:
+        """Which `paged` statement reads this page: from an offset, or after a cursor."""
+        return "after" if self.after is not None else "offset"
 
-    def keyset(self, query: AnySelect, order: KeysetOrder) -> AnySelect:
-        """The query in `order`, from the cursor on (or from the offset)."""
+    def params(self, order: KeysetOrder | None = None) -> dict[str, Any]:
+        """The values of a `paged(query, order, after=…)` statement for this page; a cursor made for another list
+        is a 400."""
+        values: dict[str, Any] = {OFFSET: self.offset, LIMIT: self.limit}
         if self.after is not None:
-            if self.after.order != order.name:
+            if order is None or self.after.order != order.name:
                 raise BadRequest(INVALID_CURSOR)
-            query = query.where(order.after(self.after))
-        return self.apply(query.order_by(*order.columns))
+            values |= {AFTER_AT: self.after.at, AFTER_ID: self.after.id}
+        return values
 
     def next_cursor(self, rows: list[AnyRow] | Any, order: KeysetOrder) -> str:
         """The cursor after the last of `rows` when the page is full ("" when it was the last page)."""

@@ -8,8 +8,8 @@ belong to the plugin, which commits on 2xx; the two services that must end a tra
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from typing import Any, ClassVar, Generic, Self, TypeAlias, TypeVar, overload
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from typing import Any, ClassVar, Generic, Self, TypeAlias, TypeVar, cast, overload
 from uuid import UUID
 
 from advanced_alchemy.base import ModelProtocol
@@ -29,6 +29,7 @@ ModelT = TypeVar("ModelT", bound=ModelProtocol)
 Session: TypeAlias = AsyncSession | async_scoped_session[AsyncSession]
 RepositoryT = TypeVar("RepositoryT", bound="Repository[Any]")
 T = TypeVar("T")
+_PREPARED: dict[Hashable, Any] = {}  # Repository.prepared: a fixed set of keys, one entry per statement and dialect
 
 
 def count_per_row(link: InstrumentedAttribute[UUID], parent: InstrumentedAttribute[UUID]) -> ScalarSelect[int]:
@@ -55,6 +56,15 @@ class Repository(SQLAlchemyAsyncRepository[ModelT]):
     def __init__(self, *, session: Session, auto_refresh: bool = False, **kwargs: Any) -> None:
         # Responses are read back with the repositories' column statements, never from a refreshed model.
         super().__init__(session=session, auto_refresh=auto_refresh, **kwargs)
+
+    def prepared(self, key: Hashable, build: Callable[[], T]) -> T:
+        """`build()`, once per `key` and database dialect. Building a large statement and computing its cache key
+        cost more than running it; a statement built once keeps its key (SQLAlchemy memoizes it on the object) and
+        its compiled form (the engine's cache), so a request only binds its values (`bindparam`, `Page.params`)."""
+        full_key = (self._dialect.name, key)
+        if (statement := _PREPARED.get(full_key)) is None:
+            statement = _PREPARED[full_key] = build()
+        return cast(T, statement)
 
     @property
     def aggregates_json(self) -> bool:

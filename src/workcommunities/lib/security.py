@@ -11,7 +11,7 @@ import anyio.to_thread
 import bcrypt
 import jwt
 import msgspec
-from sqlalchemy import ColumnElement, case
+from sqlalchemy import ColumnElement, bindparam, case
 
 from workcommunities.db.models import Role, User
 from workcommunities.lib.aggregate import text_constant
@@ -43,13 +43,26 @@ def phone_privacy(viewer: Principal | None, user_id: UUID) -> dict[str, Any]:
     return {} if sees_phone else {"phone": ""}
 
 
-def visible_phone(viewer: Principal | None, user_id: ColumnElement[Any], phone: ColumnElement[Any]) -> Any:
-    """`phone_privacy` in SQL, for the lists PostgreSQL builds (lib/aggregate.py): the phone column, or ""."""
-    if viewer is not None and viewer.is_admin:
-        return phone
+def viewer_kind(viewer: Principal | None) -> str:
+    """Who reads a list that PostgreSQL builds, as far as phones go: "admin", "user" or "anonymous"."""
     if viewer is None:
+        return "anonymous"
+    return "admin" if viewer.is_admin else "user"
+
+
+def viewer_params(viewer: Principal | None) -> dict[str, Any]:
+    """The `viewer_id` parameter of a statement built with `visible_phone`."""
+    return {"viewer_id": viewer.user_id if viewer is not None else None}
+
+
+def visible_phone(kind: str, user_id: ColumnElement[Any], phone: ColumnElement[Any]) -> Any:
+    """`phone_privacy` in SQL, for the lists PostgreSQL builds (lib/aggregate.py): the phone column, or "", for a
+    viewer of that `viewer_kind` whose id is the `viewer_id` parameter."""
+    if kind == "admin":
+        return phone
+    if kind == "anonymous":
         return text_constant("")
-    return case((user_id == viewer.user_id, phone), else_=text_constant(""))
+    return case((user_id == bindparam("viewer_id"), phone), else_=text_constant(""))
 
 
 # --- tokens -------------------------------------------------------------------------------------------------------

@@ -7,12 +7,13 @@ JSON columns (lib/aggregate.py); SQLite reads those two lists with one statement
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Any, TypeVar
 from uuid import UUID
 
 import msgspec
-from sqlalchemy import ColumnElement, ScalarSelect, delete, exists, select
+from sqlalchemy import BindParameter, ColumnElement, ScalarSelect, bindparam, delete, exists, select
 
+from workcommunities.db import AnySelect
 from workcommunities.db.models import Case, Community, Membership, Profile, User
 from workcommunities.domain.communities.schemas import (
     CaseOut,
@@ -23,9 +24,9 @@ from workcommunities.domain.communities.schemas import (
 )
 from workcommunities.lib.aggregate import decode_list, json_list, json_object, json_row
 from workcommunities.lib.errors import NotFound
-from workcommunities.lib.pagination import Page
+from workcommunities.lib.pagination import Page, paged
 from workcommunities.lib.repository import Repository, count_per_row
-from workcommunities.lib.security import Principal, phone_privacy, visible_phone
+from workcommunities.lib.security import Principal, phone_privacy, viewer_kind, viewer_params, visible_phone
 
 ShapeT = TypeVar("ShapeT", CommunityOut, CommunityForUserOut)
 
@@ -51,9 +52,9 @@ def communities_json(*where: ColumnElement[bool], shape: type[ShapeT] = Communit
     return select(json_list(item, *BY_NAME)).where(LIVE, *where).scalar_subquery()
 
 
-def with_member(user_id: UUID) -> ColumnElement[bool]:
-    """The communities the user is a member of (membership's primary key, user first)."""
-    return Community.id.in_(select(Membership.community_id).where(Membership.user_id == user_id))
+def with_member(user: UUID | ColumnElement[Any]) -> ColumnElement[bool]:
+    """The communities the user (an id or a bind parameter) is a member of (membership's primary key, user first)."""
+    return Community.id.in_(select(Membership.community_id).where(Membership.user_id == user))
 
 
 # Cases: latest date first, id as tiebreak (index ix_community_case_order).
@@ -73,26 +74,74 @@ MEMBERS = (
 )
 
 
+def _whole_or_paged(query: AnySelect) -> tuple[AnySelect, AnySelect]:
+    return query, paged(query)
+
+
+# The statements of the lists, built once; their values come in as bind parameters.
+COMMUNITY_ID: BindParameter[UUID] = bindparam("community_id")
+COMMUNITY = COMMUNITIES.where(Community.id == COMMUNITY_ID)
+LIVE_PAGE = paged(COMMUNITIES.where(LIVE).order_by(*BY_NAME))
+# Lists read whole or by page: (all, a page).
+COMPANY_LIVE = _whole_or_paged(
+    COMMUNITIES.where(LIVE, Community.company_id == bindparam("company_id")).order_by(*BY_NAME)
+)
+MEMBER_OF = _whole_or_paged(COMMUNITIES.where(with_member(bindparam("user_id")), LIVE).order_by(*BY_NAME))
+JOINABLE_PAGE = paged(
+    COMMUNITIES.where(
+        LIVE, ~exists().where(Membership.community_id == Community.id, Membership.user_id == bindparam("user_id"))
+    ).order_by(*BY_NAME)
+)
+MEMBERS_PAGE = paged(MEMBERS.where(Membership.community_id == COMMUNITY_ID))
+
+
+def _detail(viewer: str) -> AnySelect:
+    """A community's page in one statement (PostgreSQL): its cases and first members as JSON columns, the members'
+    phones as `viewer` (a `viewer_kind`) may see them."""
+    cases = select(json_list(json_row(CaseOut, CASES), *CASE_ORDER)).where(Case.community_id == COMMUNITY_ID)
+    first = MEMBERS.where(Membership.community_id == COMMUNITY_ID).limit(DETAIL_MEMBERS).subquery()
+    member = json_object(
+        CommunityMemberOut, {**dict(first.c.items()), "phone": visible_phone(viewer, first.c.id, first.c.phone)}
+    )
+    members = select(json_list(member, first.c.joined_at, first.c.id))
+    return COMMUNITY.add_columns(
+        cases.scalar_subquery().label("cases_json"), members.scalar_subquery().label("members_json")
+    )
+
+
 class CommunityRepository(Repository[Community]):
     model_type = Community
 
-    async def live(self, *where: ColumnElement[bool], page: Page | None = None) -> list[CommunityOut]:
-        """Communities that are not archived, by name: a page of them, or all (a company's own, on its page)."""
-        query = COMMUNITIES.where(LIVE, *where).order_by(*BY_NAME)
-        return [CommunityOut.from_row(row) for row in await self.rows(page.apply(query) if page else query)]
+    async def live(self, page: Page) -> list[CommunityOut]:
+        """A page of the communities that are not archived, by name."""
+        return [CommunityOut.from_row(row) for row in await self.rows(LIVE_PAGE, page.params())]
+
+    async def of_company(self, company_id: UUID, page: Page | None = None) -> list[CommunityOut]:
+        """A company's communities that are not archived, by name: a page, or all (on the company's own page)."""
+        return await self._maybe_paged(COMPANY_LIVE, CommunityOut, page, company_id=company_id)
 
     async def joinable(self, user_id: UUID, page: Page) -> list[CommunityOut]:
-        member = exists().where(Membership.community_id == Community.id, Membership.user_id == user_id)
-        return await self.live(~member, page=page)
+        rows = await self.rows(JOINABLE_PAGE, {**page.params(), "user_id": user_id})
+        return [CommunityOut.from_row(row) for row in rows]
 
     async def member_of(self, user_id: UUID, shape: type[ShapeT], page: Page | None = None) -> list[ShapeT]:
         """The user's membership communities that are not archived, by name, in the given shape."""
-        query = COMMUNITIES.where(with_member(user_id), LIVE).order_by(*BY_NAME)
-        return [shape.from_row(row) for row in await self.rows(page.apply(query) if page else query)]
+        return await self._maybe_paged(MEMBER_OF, shape, page, user_id=user_id)
+
+    async def _maybe_paged(
+        self, statements: tuple[AnySelect, AnySelect], shape: type[ShapeT], page: Page | None, **values: Any
+    ) -> list[ShapeT]:
+        """A `_whole_or_paged` list: whole without a `page`."""
+        whole, one_page = statements
+        if page is None:
+            rows = await self.rows(whole, values)
+        else:
+            rows = await self.rows(one_page, {**page.params(), **values})
+        return [shape.from_row(row) for row in rows]
 
     async def out(self, community_id: UUID) -> CommunityOut:
         """One community (archived ones too) with its member count; unknown → 404."""
-        if (row := await self.row(COMMUNITIES.where(Community.id == community_id))) is None:
+        if (row := await self.row(COMMUNITY, {"community_id": community_id})) is None:
             raise NotFound()
         return CommunityOut.from_row(row)
 
@@ -104,17 +153,9 @@ class CommunityRepository(Repository[Community]):
                 cases=await CaseRepository(session=self.session).listing(community_id),
                 members=await self.members(community_id, Page(0, DETAIL_MEMBERS), viewer),
             )
-        cases = select(json_list(json_row(CaseOut, CASES), *CASE_ORDER)).where(Case.community_id == community_id)
-        first = MEMBERS.where(Membership.community_id == community_id).limit(DETAIL_MEMBERS).subquery()
-        member = json_object(
-            CommunityMemberOut,
-            {**dict(first.c.items()), "phone": visible_phone(viewer, first.c.id, first.c.phone)},
-        )
-        members = select(json_list(member, first.c.joined_at, first.c.id))
-        query = COMMUNITIES.add_columns(
-            cases.scalar_subquery().label("cases_json"), members.scalar_subquery().label("members_json")
-        ).where(Community.id == community_id)
-        if (row := await self.row(query)) is None:
+        kind = viewer_kind(viewer)
+        query = self.prepared(("community_detail", kind), lambda: _detail(kind))
+        if (row := await self.row(query, {"community_id": community_id, **viewer_params(viewer)})) is None:
             raise NotFound()
         return CommunityDetailOut.from_row(
             row,
@@ -123,7 +164,7 @@ class CommunityRepository(Repository[Community]):
         )
 
     async def members(self, community_id: UUID, page: Page, viewer: Principal | None) -> list[CommunityMemberOut]:
-        rows = await self.rows(page.apply(MEMBERS.where(Membership.community_id == community_id)))
+        rows = await self.rows(MEMBERS_PAGE, {**page.params(), "community_id": community_id})
         return [CommunityMemberOut.from_row(row, **phone_privacy(viewer, row.id)) for row in rows]
 
     async def follow(self, user_id: UUID, community_id: UUID) -> None:

@@ -43,13 +43,13 @@ class CommunityService(Service[Community, CommunityRepository]):
     # --- lists ----------------------------------------------------------------------------------------------------
 
     async def public(self, page: Page) -> list[CommunityOut]:
-        return await self.repository.live(page=page)
+        return await self.repository.live(page)
 
     async def mine(self, caller: Principal, page: Page) -> list[CommunityOut]:
         """A company sees its own communities; anyone else the communities they are a member of."""
         if caller.role == Role.company:
             company_id = await self.companies.caller_company(caller)
-            return await self.repository.live(Community.company_id == company_id, page=page)
+            return await self.repository.of_company(company_id, page)
         return await self.repository.member_of(caller.user_id, CommunityOut, page)
 
     async def joinable(self, user_id: UUID, page: Page) -> list[CommunityOut]:
@@ -59,7 +59,7 @@ class CommunityService(Service[Community, CommunityRepository]):
         """An unknown or malformed company simply has no communities."""
         if (company_id := parse_id(company)) is None:
             return []
-        return await self.repository.live(Community.company_id == company_id, page=page)
+        return await self.repository.of_company(company_id, page)
 
     async def posts(self, community: str, page: Page) -> Paged[PostOut]:
         """The community's posts, newest first; archived communities still serve them, unknown ones have none."""

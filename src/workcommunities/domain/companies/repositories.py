@@ -6,10 +6,12 @@ lists as JSON columns, lib/aggregate.py); on SQLite one more per list.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
 from uuid import UUID
 
 import msgspec
-from sqlalchemy import delete, or_, select
+from sqlalchemy import bindparam, delete, or_, select
 
 from workcommunities.db import AnySelect
 from workcommunities.db.models import Community, Company, CompanyFollow, CompanyMedia, CompanySkill, Media
@@ -22,7 +24,7 @@ from workcommunities.domain.reference.repositories import SkillRepository, order
 from workcommunities.domain.reference.schemas import SkillOut
 from workcommunities.lib.aggregate import decode_list, json_list
 from workcommunities.lib.errors import NotFound
-from workcommunities.lib.pagination import Page
+from workcommunities.lib.pagination import Page, paged
 from workcommunities.lib.repository import Repository, Uses, repository_errors
 from workcommunities.lib.security import Principal
 
@@ -44,6 +46,7 @@ DETAIL_JSON = (
     .scalar_subquery()
     .label("media_json"),
 )
+BY_ID = Company.id == bindparam("id")  # a prepared statement's company (`Repository.prepared`)
 # A user's companies, the oldest first: the one a company user acts for.
 OWNED = select(Company.id).order_by(Company.created_at, Company.id)
 
@@ -57,26 +60,29 @@ class CompanyRepository(Repository[Company]):
     communities = Uses(CommunityRepository)
 
     async def listing(self, page: Page) -> list[CompanyOut]:
-        """Every company by name: two statements per page."""
-        return await self._with_skills(page.apply(COMPANIES))
+        """Every company by name: one statement per page on PostgreSQL, two on SQLite."""
+        return await self._with_skills("companies", lambda: paged(COMPANIES), page.params())
 
     async def followed(self, user_id: UUID, page: Page) -> list[CompanyOut]:
-        query = COMPANIES.join(CompanyFollow, CompanyFollow.company_id == Company.id).where(
-            CompanyFollow.user_id == user_id
-        )
-        return await self._with_skills(page.apply(query))
+        def build() -> AnySelect:
+            follows = CompanyFollow.user_id == bindparam("user_id")
+            return paged(COMPANIES.join(CompanyFollow, CompanyFollow.company_id == Company.id).where(follows))
+
+        return await self._with_skills("followed_companies", build, {**page.params(), "user_id": user_id})
 
     async def out(self, company_id: UUID) -> CompanyOut:
         """One company with its skills; unknown → 404."""
-        if not (companies := await self._with_skills(COMPANIES.where(Company.id == company_id))):
+        if not (companies := await self._with_skills("company", lambda: COMPANIES.where(BY_ID), {"id": company_id})):
             raise NotFound()
         return companies[0]
 
     async def detail(self, company_id: UUID) -> CompanyDetailOut:
         """The company with its skills, its live communities (real member counts) and its gallery; unknown → 404."""
         if self.aggregates_json:
-            query = COMPANIES.add_columns(SKILLS_JSON, *DETAIL_JSON).where(Company.id == company_id)
-            if (row := await self.row(query)) is None:
+            query = self.prepared(
+                "company_detail", lambda: COMPANIES.add_columns(SKILLS_JSON, *DETAIL_JSON).where(BY_ID)
+            )
+            if (row := await self.row(query, {"id": company_id})) is None:
                 raise NotFound()
             return CompanyDetailOut.from_row(
                 row,
@@ -88,15 +94,16 @@ class CompanyRepository(Repository[Company]):
         gallery = await self.rows(GALLERY.where(CompanyMedia.company_id == company_id))
         return CompanyDetailOut(
             **msgspec.structs.asdict(company),
-            communities=await self.communities.live(Community.company_id == company_id),
+            communities=await self.communities.of_company(company_id),
             media=[MediaOut.of(row) for row in gallery],
         )
 
-    async def _with_skills(self, query: AnySelect) -> list[CompanyOut]:
+    async def _with_skills(self, name: str, query: Callable[[], AnySelect], params: dict[str, Any]) -> list[CompanyOut]:
+        """The companies of `query()` (built once per `name`, see `Repository.prepared`) with their skills."""
+        statement = self.prepared(name, lambda: query().add_columns(SKILLS_JSON) if self.aggregates_json else query())
+        rows = await self.rows(statement, params)
         if self.aggregates_json:
-            rows = await self.rows(query.add_columns(SKILLS_JSON))
             return [CompanyOut.from_row(row, skills=decode_list(row.skills_json, SkillOut)) for row in rows]
-        rows = await self.rows(query)
         skills = await self.skills.ordered(CompanySkill.company_id, [row.id for row in rows])
         return [CompanyOut.from_row(row, skills=skills.get(row.id, [])) for row in rows]
 

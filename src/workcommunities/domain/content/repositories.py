@@ -36,7 +36,7 @@ from workcommunities.domain.reference.repositories import SkillRepository, order
 from workcommunities.domain.reference.schemas import SkillOut
 from workcommunities.lib.aggregate import decode_list, json_list
 from workcommunities.lib.errors import NotFound
-from workcommunities.lib.pagination import KeysetOrder, Page, Paged
+from workcommunities.lib.pagination import KeysetOrder, Page, Paged, paged
 from workcommunities.lib.repository import Repository, Uses
 from workcommunities.lib.schema import Out
 
@@ -113,6 +113,10 @@ def media_from_json(row: AnyRow) -> list[MediaOut]:
 decode_media = msgspec.json.Decoder(MediaOut).decode
 
 
+def _shows_media(out: type[Out]) -> bool:
+    return "media" in out.__struct_fields__
+
+
 class ContentRepository(Repository[Content]):
     model_type = Content
 
@@ -122,48 +126,87 @@ class ContentRepository(Repository[Content]):
 
     async def feed(self, page: Page) -> Paged[ContentItemOut]:
         """Posts and events of communities that are not archived, newest first."""
-        items, rows = await self.read(ContentItemOut, page.keyset(in_live_communities(ITEMS), NEWEST))
-        return Paged(items, page.next_cursor(rows, NEWEST))
+        return await self.page_of(ContentItemOut, page, "feed", lambda: in_live_communities(ITEMS))
 
     async def item(self, content_id: UUID) -> ContentItemOut:
         """A post or an event by id (an archived community still serves it); unknown → 404."""
-        if not (items := (await self.read(ContentItemOut, ITEMS.where(Content.id == content_id)))[0]):
+        if (item := await self.one(ContentItemOut, ITEMS.where(Content.id == content_id))) is None:
             raise NotFound()
-        return items[0]
+        return item
 
     async def community_posts(self, community_id: UUID, page: Page) -> Paged[PostOut]:
-        posts, rows = await self.read(PostOut, page.keyset(POSTS.where(Content.community_id == community_id), NEWEST))
-        return Paged(posts, page.next_cursor(rows, NEWEST))
+        return await self.page_of(
+            PostOut,
+            page,
+            "community_posts",
+            lambda: POSTS.where(Content.community_id == bindparam("community_id")),
+            community_id=community_id,
+        )
 
     async def member_posts(self, user_id: UUID, page: Page) -> Paged[PostOut]:
         """Posts of the communities the user is a member of, newest first; archived communities are left out."""
-        query = (
-            in_live_communities(POSTS)
-            .join(Membership, Membership.community_id == Content.community_id)
-            .where(Membership.user_id == user_id)
+        return await self.page_of(
+            PostOut,
+            page,
+            "member_posts",
+            lambda: (
+                in_live_communities(POSTS)
+                .join(Membership, Membership.community_id == Content.community_id)
+                .where(Membership.user_id == bindparam("user_id"))
+            ),
+            user_id=user_id,
         )
-        posts, rows = await self.read(PostOut, page.keyset(query, NEWEST))
-        return Paged(posts, page.next_cursor(rows, NEWEST))
 
     async def post(self, post_id: UUID) -> PostOut:
         """A post as every list shows it (the answer of a write)."""
-        [post] = (await self.read(PostOut, POSTS.where(Content.id == post_id)))[0]
+        post = await self.one(PostOut, POSTS.where(Content.id == post_id))
+        assert post is not None, "read back in the transaction that wrote it"
         return post
 
+    async def one(self, out: type[OutT], query: AnySelect) -> OutT | None:
+        """The row of `query` as `out` with its lists, or None."""
+        items, _ = await self.read(out, self.with_lists(query, out))
+        return items[0] if items else None
+
+    async def page_of(
+        self,
+        out: type[OutT],
+        page: Page,
+        name: str,
+        query: Callable[[], AnySelect],
+        *,
+        order: KeysetOrder = NEWEST,
+        **values: Any,
+    ) -> Paged[OutT]:
+        """A keyset page of `query()` as `out`: the statement, lists included, is built once per list `name` and
+        page shape (`Repository.prepared`); the page's place and `values` are its bind parameters."""
+        after = page.after is not None
+        statement = self.prepared((name, page.shape), lambda: self.with_lists(paged(query(), order, after=after), out))
+        items, rows = await self.read(out, statement, {**page.params(order), **values})
+        return Paged(items, page.next_cursor(rows, order))
+
+    def with_lists(self, query: AnySelect, out: type[Out]) -> AnySelect:
+        """On PostgreSQL, `query` with each row's skills (and media, when `out` shows them) as JSON columns; as it is
+        on SQLite."""
+        if not self.aggregates_json:
+            return query
+        return query.add_columns(*(MEDIA_LISTS if _shows_media(out) else ()), SKILLS_JSON.label("skills_json"))
+
     async def read(
-        self, out: type[OutT], query: AnySelect, *, media: bool = True
+        self, out: type[OutT], query: AnySelect, params: dict[str, Any] | None = None
     ) -> tuple[list[OutT], Sequence[AnyRow]]:
-        """The rows of a content `query` as `out`, with their skills (and media), and the rows themselves."""
+        """The rows of a content `query` made `with_lists` as `out`, with their skills (and media), and the rows
+        themselves."""
         lists: Callable[[AnyRow], dict[str, Any]]
+        media = _shows_media(out)
+        rows = await self.rows(query, params)
         if self.aggregates_json:
-            rows = await self.rows(query.add_columns(*(MEDIA_LISTS if media else ()), SKILLS_JSON.label("skills_json")))
 
             def lists(row: AnyRow) -> dict[str, Any]:
                 skills = decode_list(row.skills_json, SkillOut)
                 return {"skills": skills, "media": media_from_json(row)} if media else {"skills": skills}
 
         else:
-            rows = await self.rows(query)
             skills_by_id = await self.skills_of(rows)
             media_by_id = await self.media_of(rows) if media else None
 
@@ -217,6 +260,12 @@ STORIES = select(Story.id.label("story_id"), Story.company_id, Story.title, *MED
     Media, Media.id == Story.media_id
 )
 
+FOLLOWED_STORIES_PAGE = paged(
+    STORIES.join(CompanyFollow, CompanyFollow.company_id == Story.company_id)
+    .where(CompanyFollow.user_id == bindparam("user_id"), Story.expires_at > bindparam("now"))
+    .order_by(Story.created_at.desc(), Story.id.desc())
+)
+
 
 def story_out(row: AnyRow) -> StoryOut:
     has_media = row.id is not None
@@ -241,9 +290,5 @@ class StoryRepository(Repository[Story]):
 
     async def followed(self, user_id: UUID, now: datetime, page: Page) -> list[StoryOut]:
         """Live stories of the companies the user follows, newest first, in one statement."""
-        query = (
-            STORIES.join(CompanyFollow, CompanyFollow.company_id == Story.company_id)
-            .where(CompanyFollow.user_id == user_id, Story.expires_at > now)
-            .order_by(Story.created_at.desc(), Story.id.desc())
-        )
-        return [story_out(row) for row in await self.rows(page.apply(query))]
+        rows = await self.rows(FOLLOWED_STORIES_PAGE, {**page.params(), "user_id": user_id, "now": now})
+        return [story_out(row) for row in rows]

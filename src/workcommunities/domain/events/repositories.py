@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import ScalarSelect, delete, select
+from sqlalchemy import ScalarSelect, bindparam, delete, select
 
 from workcommunities.db import AnySelect
 from workcommunities.db.models import Content, ContentSkill, ContentType, EventParticipant
@@ -38,28 +38,39 @@ EVENTS = select(
 SOONEST = KeysetOrder("soonest", Content.event_date, Content.id, descending=False)
 
 
-def _upcoming(now: datetime, joined_by: UUID | None) -> AnySelect:
-    """Events from `now` on (an event at exactly now counts) in live communities; with `joined_by`, only the events
-    that user joined."""
-    query = in_live_communities(EVENTS).where(Content.event_date >= now)
-    if joined_by is None:
+def _upcoming(*, joined: bool) -> AnySelect:
+    """Events from the `now` parameter on (an event at exactly now counts) in live communities; `joined`: only the
+    events that the `user_id` parameter joined."""
+    query = in_live_communities(EVENTS).where(Content.event_date >= bindparam("now"))
+    if not joined:
         return query
-    return query.where(Content.id.in_(select(EventParticipant.content_id).where(EventParticipant.user_id == joined_by)))
+    participant = EventParticipant.user_id == bindparam("user_id")
+    return query.where(Content.id.in_(select(EventParticipant.content_id).where(participant)))
 
 
-def joined_json(user_id: UUID, now: datetime, limit: int) -> ScalarSelect[str]:
-    """`EventRepository.joined_by` as a JSON array (PostgreSQL), for a statement that reads the profile with it."""
+def joined_json(limit: int) -> ScalarSelect[str]:
+    """`EventRepository.joined_by` as a JSON array (PostgreSQL), for a statement that reads the profile with it (its
+    `now` and `user_id` parameters)."""
     skills = ordered_json(ContentSkill.content_id, Content.id, nested=True).label("skills")
-    page = _upcoming(now, user_id).add_columns(skills).order_by(*SOONEST.columns).limit(limit).subquery()
+    page = _upcoming(joined=True).add_columns(skills).order_by(*SOONEST.columns).limit(limit).subquery()
     item = json_object(EventOut, dict(page.c.items()))
     return select(json_list(item, page.c.event_date, page.c.id)).scalar_subquery()
 
 
 class EventRepository(ContentRepository):
     async def upcoming(self, now: datetime, page: Page, *, joined_by: UUID | None = None) -> Paged[EventOut]:
-        """`_upcoming`, soonest first."""
-        events, rows = await self.read(EventOut, page.keyset(_upcoming(now, joined_by), SOONEST), media=False)
-        return Paged(events, page.next_cursor(rows, SOONEST))
+        """Events from `now` on in live communities, soonest first; with `joined_by`, only the events that user
+        joined."""
+        joined = joined_by is not None
+        return await self.page_of(
+            EventOut,
+            page,
+            "joined_events" if joined else "upcoming",
+            lambda: _upcoming(joined=joined),
+            order=SOONEST,
+            now=now,
+            user_id=joined_by,
+        )
 
     async def joined_by(self, user_id: UUID, now: datetime, limit: int) -> list[EventOut]:
         """Upcoming events the user joined, soonest first, at most `limit` (their profile shows them)."""
@@ -67,7 +78,8 @@ class EventRepository(ContentRepository):
 
     async def event(self, event_id: UUID) -> EventOut:
         """An event as every list shows it (the answer of a write)."""
-        [event] = (await self.read(EventOut, EVENTS.where(Content.id == event_id), media=False))[0]
+        event = await self.one(EventOut, EVENTS.where(Content.id == event_id))
+        assert event is not None, "read back in the transaction that wrote it"
         return event
 
     async def require_event(self, event_id: UUID) -> None:

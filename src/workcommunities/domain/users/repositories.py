@@ -6,16 +6,16 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import exists, select
+from sqlalchemy import BindParameter, bindparam, exists, select
 
-from workcommunities.db import AnyRow
+from workcommunities.db import AnyRow, AnySelect
 from workcommunities.db.models import Profile, ProfileSkill, ProfileStatus, Status, User
 from workcommunities.domain.communities.repositories import communities_json, with_member
 from workcommunities.domain.communities.schemas import CommunityForUserOut
 from workcommunities.domain.events.repositories import joined_json
 from workcommunities.domain.reference.repositories import ordered_json
 from workcommunities.domain.users.schemas import UserOut
-from workcommunities.lib.pagination import Page
+from workcommunities.lib.pagination import Page, paged
 from workcommunities.lib.repository import Repository, repository_errors
 
 ACCOUNT_EXISTS = "Account already exists"
@@ -36,6 +36,9 @@ PUBLIC_USER = select(
     Profile.portfolio_url,
     Profile.description,
 ).outerjoin(Profile, Profile.user_id == User.id)
+USER_ID: BindParameter[UUID] = bindparam("user_id")  # the statements below are built once, the user bound per request
+ROLE_AND_PHONE = select(User.role, User.phone).where(User.id == USER_ID)
+USER_PAGE = paged(USER_LIST)
 OWN_PROFILE = select(
     Profile.id, Profile.full_name, Profile.portfolio_url, Profile.description, User.avatar_media_id
 ).join(User, User.id == Profile.user_id)
@@ -56,21 +59,25 @@ class UserRepository(Repository[User]):
 
     async def role_and_phone(self, user_id: UUID) -> AnyRow | None:
         """What a request's guard needs of its caller: one indexed lookup."""
-        return await self.row(select(User.role, User.phone).where(User.id == user_id))
+        return await self.row(ROLE_AND_PHONE, {"user_id": user_id})
 
     async def email_taken(self, email: str) -> bool:
         return bool(await self.session.scalar(select(exists().where(User.email == email))))
 
     async def listing(self, page: Page) -> list[UserOut]:
-        return [UserOut.from_row(row) for row in await self.rows(page.apply(USER_LIST))]
+        return [UserOut.from_row(row) for row in await self.rows(USER_PAGE, page.params())]
 
     async def public(self, user_id: UUID) -> AnyRow | None:
         """The user's page; on PostgreSQL with its lists as JSON columns (one statement)."""
-        query = PUBLIC_USER.where(User.id == user_id)
-        if self.aggregates_json:
-            communities = communities_json(with_member(user_id), shape=CommunityForUserOut)
-            query = query.add_columns(*skills_and_statuses_json(), communities.label("communities_json"))
-        return await self.row(query)
+
+        def build() -> AnySelect:
+            query = PUBLIC_USER.where(User.id == USER_ID)
+            if not self.aggregates_json:
+                return query
+            communities = communities_json(with_member(USER_ID), shape=CommunityForUserOut)
+            return query.add_columns(*skills_and_statuses_json(), communities.label("communities_json"))
+
+        return await self.row(self.prepared("public_user", build), {"user_id": user_id})
 
 
 class ProfileRepository(Repository[Profile]):
@@ -79,14 +86,18 @@ class ProfileRepository(Repository[Profile]):
     async def own(self, user_id: UUID, now: datetime, events: int) -> AnyRow | None:
         """The profile's columns with the user's avatar; on PostgreSQL with its lists as JSON columns (one
         statement), `events` joined upcoming events at most."""
-        query = OWN_PROFILE.where(Profile.user_id == user_id)
-        if self.aggregates_json:
-            query = query.add_columns(
+
+        def build() -> AnySelect:
+            query = OWN_PROFILE.where(Profile.user_id == USER_ID)
+            if not self.aggregates_json:
+                return query
+            return query.add_columns(
                 *skills_and_statuses_json(),
-                communities_json(with_member(user_id)).label("communities_json"),
-                joined_json(user_id, now, events).label("events_json"),
+                communities_json(with_member(USER_ID)).label("communities_json"),
+                joined_json(events).label("events_json"),
             )
-        return await self.row(query)
+
+        return await self.row(self.prepared(("own_profile", events), build), {"user_id": user_id, "now": now})
 
     async def create_missing(self, user_id: UUID) -> None:
         """A user without a profile (imported data) gets an empty one; a racing request that created it first
