@@ -15,7 +15,7 @@ from typing import Any, TypeAlias, TypeVar
 import msgspec
 from advanced_alchemy.types import GUID
 from msgspec import inspect as msgspec_inspect
-from sqlalchemy import ColumnElement, Text, Uuid, cast, false, func, literal_column
+from sqlalchemy import JSON, ColumnElement, Text, Uuid, case, cast, false, func, literal_column
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -60,7 +60,10 @@ def json_object(out: type[Out], fields: Mapping[str, Expression]) -> ColumnEleme
         nullable = _nullable(value)
         if isinstance(value.type, GUID | Uuid):
             value = wire_id(value)
-        if (empty := _EMPTY_SQL.get(type(field.type))) is not None and nullable:
+        if isinstance(value.type, JSON) and isinstance(field.type, msgspec_inspect.ListType):
+            # A JSON list column (JSONB on PostgreSQL, db/models/_base.py) may hold JSON null (old rows): [] too.
+            value = case((func.jsonb_typeof(value) == text_constant("array"), value), else_=literal_column("'[]'"))
+        elif (empty := _EMPTY_SQL.get(type(field.type))) is not None and nullable:
             value = func.coalesce(value, empty)
         pairs += [text_constant(field.name), value]
     return func.json_build_object(*pairs)

@@ -26,7 +26,7 @@ from litestar.params import QueryParameter
 from sqlalchemy import ColumnElement, Integer, bindparam, tuple_
 from sqlalchemy.orm import InstrumentedAttribute
 
-from workcommunities.db import AnyRow, AnySelect
+from workcommunities.db import AnySelect
 from workcommunities.lib.errors import BadRequest
 
 MAX_LIMIT = 100
@@ -123,12 +123,12 @@ class Page(msgspec.Struct, frozen=True):
             values |= {AFTER_AT: self.after.at, AFTER_ID: self.after.id}
         return values
 
-    def next_cursor(self, rows: list[AnyRow] | Any, order: KeysetOrder) -> str:
-        """The cursor after the last of `rows` when the page is full ("" when it was the last page)."""
-        if len(rows) < self.limit or not rows:
+    def next_cursor(self, order: KeysetOrder, count: int, last: tuple[datetime, UUID] | None) -> str:
+        """The cursor after this page's `last` row (its `order` key and id) when the page is full of `count` rows
+        ("" when it was the last page)."""
+        if count < self.limit or last is None:
             return ""
-        last = rows[-1]
-        return encode_cursor(Cursor(order.name, getattr(last, order.at.key), last.id))
+        return encode_cursor(Cursor(order.name, *last))
 
 
 @dataclass(frozen=True)

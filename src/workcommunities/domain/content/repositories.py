@@ -1,9 +1,10 @@
 """Posts and events (one `content` table, as the unified feed reads them) with their ordered media and skills, and
 company stories.
 
-A page of content is one statement on PostgreSQL: the rows (only the columns the response shows), each with its
-media and skills as JSON arrays (lib/aggregate.py). On SQLite it is three whatever its size: the rows, then every
-media item of the page, then every skill of the page. The response Structs are built directly from the rows.
+A page of content is one statement on PostgreSQL, which answers the whole page as a JSON array in the response's
+shape, each item with its media and skills (lib/aggregate.py); msgspec decodes it straight into the Structs. On
+SQLite it is three whatever its size: the rows, then every media item of the page, then every skill of the page, and
+the Structs are built from the rows.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from datetime import datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
-import msgspec
-from sqlalchemy import BindParameter, Text, bindparam, case, cast, literal, select, union_all
+from sqlalchemy import BindParameter, ScalarSelect, bindparam, case, literal, select, union_all
+from sqlalchemy.dialects.postgresql import aggregate_order_by, array_agg
 
 from workcommunities.db import AnyRow, AnySelect
 from workcommunities.db.models import (
@@ -34,7 +35,7 @@ from workcommunities.domain.media.repositories import MEDIA_COLUMNS, MEDIA_JSON
 from workcommunities.domain.media.schemas import MediaOut
 from workcommunities.domain.reference.repositories import SkillRepository, ordered_json
 from workcommunities.domain.reference.schemas import SkillOut
-from workcommunities.lib.aggregate import decode_list, json_list
+from workcommunities.lib.aggregate import decode_list, json_array, json_list, json_object
 from workcommunities.lib.errors import NotFound
 from workcommunities.lib.pagination import KeysetOrder, Page, Paged, paged
 from workcommunities.lib.repository import Repository, Uses
@@ -89,32 +90,44 @@ def _page_media() -> AnySelect:
 
 PAGE_MEDIA = _page_media()
 
-# The same lists as JSON columns of each row (PostgreSQL): the legacy media as an object, the attached ones without
-# it, and the skills, each in saved order.
-LEGACY_MEDIA_JSON = select(cast(MEDIA_JSON, Text)).where(Media.id == Content.media_id).scalar_subquery()
-ATTACHED_MEDIA_JSON = (
-    select(json_list(MEDIA_JSON, ContentMedia.position))
-    .select_from(ContentMedia)
-    .join(Media, Media.id == ContentMedia.media_id)
-    .where(ContentMedia.content_id == Content.id, ContentMedia.media_id.is_distinct_from(Content.media_id))
-    .scalar_subquery()
-)
-SKILLS_JSON = ordered_json(ContentSkill.content_id, Content.id)
-MEDIA_LISTS = (LEGACY_MEDIA_JSON.label("legacy_media_json"), ATTACHED_MEDIA_JSON.label("media_json"))
+
+# The same lists as JSON (PostgreSQL), per row of an enclosing statement: the media with an event's legacy one first
+# and not repeated, and the skills, each in saved order.
+def _media_json() -> ScalarSelect[Any]:
+    legacy = select(MEDIA_JSON.label("item"), literal(-1).label("position")).where(Media.id == Content.media_id)
+    attached = (
+        select(MEDIA_JSON.label("item"), ContentMedia.position)
+        .join(Media, Media.id == ContentMedia.media_id)
+        .where(ContentMedia.content_id == Content.id, ContentMedia.media_id.is_distinct_from(Content.media_id))
+    )
+    both = union_all(legacy.correlate(Content), attached.correlate(Content)).subquery()
+    return select(json_array(both.c.item, both.c.position)).scalar_subquery()
 
 
-def media_from_json(row: AnyRow) -> list[MediaOut]:
-    attached = decode_list(row.media_json, MediaOut)
-    if row.legacy_media_json is None:
-        return attached
-    return [decode_media(row.legacy_media_json), *attached]
-
-
-decode_media = msgspec.json.Decoder(MediaOut).decode
+MEDIA_JSON_LIST = _media_json()
+SKILLS_JSON_LIST = ordered_json(ContentSkill.content_id, Content.id, nested=True)
 
 
 def _shows_media(out: type[Out]) -> bool:
     return "media" in out.__struct_fields__
+
+
+def page_json(query: AnySelect, out: type[Out], order: KeysetOrder | None) -> AnySelect:
+    """A page of content `query` in one row (PostgreSQL): `items`, the JSON array of `out` with its lists, in `order`,
+    and the `order` key of its last row (`last_at`, `last_id`: the next cursor)."""
+    lists = [SKILLS_JSON_LIST.label("skills"), *([MEDIA_JSON_LIST.label("media")] if _shows_media(out) else [])]
+    rows = query.add_columns(*lists).subquery("page")
+    item = json_object(out, dict(rows.c.items()))
+    if order is None:
+        return select(json_list(item).label("items"))
+    at, row_id = rows.c[order.at.key], rows.c.id
+    ascending, descending = (at, row_id), (at.desc(), row_id.desc())
+    forwards, backwards = (descending, ascending) if order.descending else (ascending, descending)
+    return select(
+        json_list(item, *forwards).label("items"),
+        array_agg(aggregate_order_by(at, *backwards))[1].label("last_at"),
+        array_agg(aggregate_order_by(row_id, *backwards))[1].label("last_id"),
+    )
 
 
 class ContentRepository(Repository[Content]):
@@ -163,11 +176,6 @@ class ContentRepository(Repository[Content]):
         assert post is not None, "read back in the transaction that wrote it"
         return post
 
-    async def one(self, out: type[OutT], query: AnySelect) -> OutT | None:
-        """The row of `query` as `out` with its lists, or None."""
-        items, _ = await self.read(out, self.with_lists(query, out))
-        return items[0] if items else None
-
     async def page_of(
         self,
         out: type[OutT],
@@ -178,45 +186,47 @@ class ContentRepository(Repository[Content]):
         order: KeysetOrder = NEWEST,
         **values: Any,
     ) -> Paged[OutT]:
-        """A keyset page of `query()` as `out`: the statement, lists included, is built once per list `name` and
-        page shape (`Repository.prepared`); the page's place and `values` are its bind parameters."""
+        """A keyset page of `query()` as `out`: the statement is built once per list `name` and page shape
+        (`Repository.prepared`); the page's place and `values` are its bind parameters."""
         after = page.after is not None
-        statement = self.prepared((name, page.shape), lambda: self.with_lists(paged(query(), order, after=after), out))
-        items, rows = await self.read(out, statement, {**page.params(order), **values})
-        return Paged(items, page.next_cursor(rows, order))
+        statement = self.prepared(
+            (name, page.shape), lambda: self.listing(paged(query(), order, after=after), out, order)
+        )
+        items, last = await self.read(out, statement, {**page.params(order), **values}, order)
+        return Paged(items, page.next_cursor(order, len(items), last))
 
-    def with_lists(self, query: AnySelect, out: type[Out]) -> AnySelect:
-        """On PostgreSQL, `query` with each row's skills (and media, when `out` shows them) as JSON columns; as it is
-        on SQLite."""
-        if not self.aggregates_json:
-            return query
-        return query.add_columns(*(MEDIA_LISTS if _shows_media(out) else ()), SKILLS_JSON.label("skills_json"))
+    async def one(self, out: type[OutT], query: AnySelect) -> OutT | None:
+        """The row of `query` as `out` with its lists, or None."""
+        items, _ = await self.read(out, self.listing(query, out))
+        return items[0] if items else None
+
+    def listing(self, query: AnySelect, out: type[Out], order: KeysetOrder | None = None) -> AnySelect:
+        """The statement that reads `query` as `out`: on PostgreSQL the whole page as JSON (`page_json`), on SQLite
+        the rows, whose lists `read` adds."""
+        return page_json(query, out, order) if self.aggregates_json else query
 
     async def read(
-        self, out: type[OutT], query: AnySelect, params: dict[str, Any] | None = None
-    ) -> tuple[list[OutT], Sequence[AnyRow]]:
-        """The rows of a content `query` made `with_lists` as `out`, with their skills (and media), and the rows
-        themselves."""
-        lists: Callable[[AnyRow], dict[str, Any]]
-        media = _shows_media(out)
-        rows = await self.rows(query, params)
+        self,
+        out: type[OutT],
+        statement: AnySelect,
+        params: dict[str, Any] | None = None,
+        order: KeysetOrder | None = None,
+    ) -> tuple[list[OutT], tuple[datetime, UUID] | None]:
+        """The items of a `listing` statement, and the `order` key of the last one."""
         if self.aggregates_json:
-
-            def lists(row: AnyRow) -> dict[str, Any]:
-                skills = decode_list(row.skills_json, SkillOut)
-                return {"skills": skills, "media": media_from_json(row)} if media else {"skills": skills}
-
-        else:
-            skills_by_id = await self.skills_of(rows)
-            media_by_id = await self.media_of(rows) if media else None
-
-            def lists(row: AnyRow) -> dict[str, Any]:
-                skills = skills_by_id.get(row.id, [])
-                return (
-                    {"skills": skills, "media": media_by_id[row.id]} if media_by_id is not None else {"skills": skills}
-                )
-
-        return [out.from_row(row, **lists(row)) for row in rows], rows
+            row = await self.row(statement, params)
+            assert row is not None, "an aggregate answers one row"
+            items = decode_list(row.items, out)
+            return items, (row.last_at, row.last_id) if order is not None and items else None
+        rows = await self.rows(statement, params)
+        skills = await self.skills_of(rows)
+        media = await self.media_of(rows) if _shows_media(out) else None
+        items = [
+            out.from_row(row, skills=skills.get(row.id, []), **({"media": media[row.id]} if media is not None else {}))
+            for row in rows
+        ]
+        last = rows[-1] if rows else None
+        return items, (getattr(last, order.at.key), last.id) if order is not None and last is not None else None
 
     async def media_of(self, rows: Sequence[AnyRow]) -> defaultdict[UUID, list[MediaOut]]:
         """The media of a page of content rows, each list in order, without repeats."""
