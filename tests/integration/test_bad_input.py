@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import httpx
 import pytest
+from litestar import Litestar
 
 from tests.helpers import Api, bearer
 
@@ -74,3 +77,33 @@ async def test_nul_characters_never_give_a_500(client: httpx.AsyncClient, api: A
         400,
         422,
     )
+
+
+async def test_a_body_nested_too_deeply_is_422_on_every_json_route(
+    client: httpx.AsyncClient, api: Api, app: Litestar
+) -> None:
+    """msgspec raises RecursionError past the stack's depth; it is bad input like any undecodable body."""
+    tokens = [bearer(await api.student()), bearer(await api.company()), bearer(await api.admin())]
+    deep = '{"phone": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    answered = {}
+    for path, item in (app.openapi_schema.paths or {}).items():
+        for method in ("post", "put", "patch"):
+            operation = getattr(item, method)
+            if operation is None or operation.request_body is None:
+                continue
+            if "application/json" not in (operation.request_body.content or {}):
+                continue
+            url = re.sub(r"\{[^}]+\}", "0123456789abcdef0123456789abcdef", path)
+            statuses = set()
+            for headers in tokens:
+                response = await client.request(
+                    method, url, content=deep, headers={**headers, "Content-Type": "application/json"}
+                )
+                assert response.status_code < 500, (method, path, response.text)
+                statuses.add(response.status_code)
+                if response.status_code == 422:
+                    assert response.json()["detail"][0]["msg"] == "JSON is nested too deeply"
+            answered[method, path] = statuses
+    assert len(answered) >= 13
+    # Every JSON route decodes the body for at least one role (and refuses it as too deep).
+    assert all(422 in statuses for statuses in answered.values()), answered

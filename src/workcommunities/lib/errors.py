@@ -168,6 +168,15 @@ def repository_error_handler(request: Request[Any, Any, Any], exc: RepositoryErr
     return internal_error_handler(request, exc)
 
 
+def recursion_error_handler(request: Request[Any, Any, Any], exc: RecursionError) -> Response[Any]:
+    """msgspec gives up on a body nested deeper than the interpreter's stack (`[[[[…]]]]`): bad input like any
+    other undecodable body. A RecursionError from anywhere else is a bug, a 500."""
+    if "deserializing" in str(exc):
+        msg = "JSON is nested too deeply"
+        return _json(HTTP_422_UNPROCESSABLE_ENTITY, [{"type": "json_invalid", "loc": ["body"], "msg": msg}])
+    return internal_error_handler(request, exc)
+
+
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return _json(HTTP_500_INTERNAL_SERVER_ERROR, "Internal Server Error")
@@ -182,6 +191,7 @@ exception_handlers: dict[type[Exception] | int, Any] = {
     # Refused, reset or timed-out connections to the database (asyncpg raises them as they are) or the storage.
     ConnectionError: unavailable_handler,
     TimeoutError: unavailable_handler,
+    RecursionError: recursion_error_handler,
     HTTP_500_INTERNAL_SERVER_ERROR: internal_error_handler,
     Exception: internal_error_handler,
 }
