@@ -62,6 +62,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
 
     redis_url: str = ""
     cors_origins: tuple[str, ...] = ()
+    # Served only over HTTPS (TLS ends at a proxy in front): answers carry Strict-Transport-Security.
+    trust_tls: bool = False
 
     @property
     def is_dev(self) -> bool:

@@ -1,4 +1,4 @@
-"""Partial downloads: single byte ranges (RFC 9110; revalidation is `lib.http_cache.etag_matches`)."""
+"""Partial downloads: single byte ranges (RFC 9110; revalidation is `lib.http_headers.etag_matches`)."""
 
 from __future__ import annotations
 

@@ -26,7 +26,7 @@ from workcommunities.domain.media.repositories import MediaRepository
 from workcommunities.domain.media.schemas import MediaOut
 from workcommunities.domain.media.storage import MediaStorage, ObjectMissing, single_chunk
 from workcommunities.lib.errors import Conflict, NotFound
-from workcommunities.lib.http_cache import etag_matches
+from workcommunities.lib.http_headers import etag_matches
 from workcommunities.lib.repository import Service, Session
 
 CACHE_FOREVER = "public, max-age=31536000, immutable"

@@ -18,7 +18,7 @@ class ReferenceController(Controller):
     path = "/reference"
     tags = ["reference"]
     # Reference rows change with a release or a seed, not by the minute: clients and proxies may reuse them for five
-    # minutes, then revalidate with the ETag (lib/http_cache.py).
+    # minutes, then revalidate with the ETag (lib.http_headers.py).
     cache_control = CacheControlHeader(public=True, max_age=300)
     dependencies = {"reference": reference_service}
 

@@ -1,11 +1,14 @@
-"""HTTP caching, decided once for every route (an ASGI middleware, app.py).
+"""Response headers decided once for every answer (app.py): security headers in a `before_send` hook, which sees
+every answer (the router's 404 and 405 too), and caching in a middleware, which holds a body to tag it.
 
+- Every answer: `X-Content-Type-Options: nosniff`, `Referrer-Policy: no-referrer`, `X-Frame-Options: DENY`, and with
+  `TRUST_TLS=1` (served only over HTTPS, through a proxy that terminates TLS) `Strict-Transport-Security`.
 - A GET without a token is public: a 200 JSON answer gets a strong `ETag` (a hash of the body) and, unless its route
   set one, `Cache-Control: no-cache` (clients and proxies may keep it but ask again, sending `If-None-Match`; an
   unchanged answer is then a `304` without a body). `Vary: Authorization` because the same URL read with a token can
   answer more (a phone an admin may see). Reference data sets its own `Cache-Control` with a `max-age`.
-- Any request with a token gets `Cache-Control: no-store`: what a user reads about themself stays off shared devices
-  and caches.
+- Any answer to a request with a token gets `Cache-Control: no-store`: what a user reads about themself stays off
+  shared devices and caches.
 - Answers that bring their own `ETag` (media files, with Range) or stream are left alone.
 """
 
@@ -15,13 +18,19 @@ import hashlib
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import Any, cast
 
-from litestar.types import ASGIApp
+from litestar.types import ASGIApp, BeforeMessageSendHookHandler
 
 # ASGI's messages as plain mappings: Litestar's TypedDicts per event type cost a cast at every step here.
 Message = MutableMapping[str, Any]
 Send = Callable[[Message], Awaitable[None]]
 Headers = Iterable[tuple[bytes, bytes]]
 
+SECURITY = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+)
+HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
 NO_CACHE = (b"cache-control", b"no-cache")
 NO_STORE = (b"cache-control", b"no-store")
 VARY = (b"vary", b"Authorization")
@@ -40,21 +49,31 @@ def etag_matches(header: str | None, etag: str) -> bool:
     return "*" in tags or etag in tags
 
 
+def security_headers(*, trust_tls: bool) -> BeforeMessageSendHookHandler:
+    """The `before_send` hook: the security headers, and `no-store` on an answer to a request with a token."""
+    security = (*SECURITY, HSTS) if trust_tls else SECURITY
+
+    async def hook(message: Message, scope: Message) -> None:
+        if message["type"] == "http.response.start":
+            private = _header(scope["headers"], b"authorization") is not None
+            message["headers"] = _with(message.get("headers", ()), *security, *((NO_STORE,) if private else ()))
+
+    return cast("BeforeMessageSendHookHandler", hook)
+
+
 def http_cache(app: ASGIApp) -> ASGIApp:
+    """The middleware: tags public GET answers (see the module's docstring)."""
     inner = cast("Callable[[Message, Any, Send], Awaitable[None]]", app)
 
     async def middleware(scope: Message, receive: Any, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
+        if scope["type"] != "http" or _header(scope["headers"], b"authorization") is not None:
             await inner(scope, receive, send)
-            return
-        request_headers = scope["headers"]
-        if _header(request_headers, b"authorization") is not None:
-            await inner(scope, receive, _adding(send, NO_STORE))
-            return
-        if scope["method"] == "HEAD":  # no body to tag
+        elif scope["method"] == "GET":
+            await inner(scope, receive, _tagging(send, _header(scope["headers"], b"if-none-match")))
+        elif scope["method"] == "HEAD":  # no body to tag
             await inner(scope, receive, _adding(send, NO_CACHE, VARY))
-            return
-        await inner(scope, receive, _tagging(send, _header(request_headers, b"if-none-match")))
+        else:
+            await inner(scope, receive, send)
 
     return cast("ASGIApp", middleware)
 
@@ -83,7 +102,8 @@ def _adding(send: Send, *extra: tuple[bytes, bytes]) -> Send:
 def _tagging(send: Send, if_none_match: bytes | None) -> Send:
     """Holds a 200 JSON answer's start until its body is known, to tag it (or answer 304)."""
     held: Message | None = None
-    untagged = _adding(send, NO_CACHE, VARY)
+    extra = (NO_CACHE, VARY)
+    untagged = _adding(send, *extra)
 
     async def wrapped(message: Message) -> None:
         nonlocal held
@@ -105,7 +125,7 @@ def _tagging(send: Send, if_none_match: bytes | None) -> Send:
             await send(message)
             return
         etag = '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
-        headers = _with([*start["headers"], (b"etag", etag.encode())], NO_CACHE, VARY)
+        headers = _with([*start["headers"], (b"etag", etag.encode())], *extra)
         if if_none_match is not None and etag_matches(if_none_match.decode("latin-1"), etag):
             kept = [(key, value) for key, value in headers if key.lower() in _ANSWER_HEADERS]
             await send({"type": "http.response.start", "status": 304, "headers": kept})

@@ -1,11 +1,16 @@
-"""HTTP caching (lib/http_cache.py): ETags and 304 on public reads, Cache-Control by kind of answer."""
+"""Response headers (lib/http_headers.py): security headers everywhere, ETags and 304 on public reads, Cache-Control
+by kind of answer."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import httpx
 from litestar import Litestar
 
-from tests.helpers import Api, bearer
+from tests.conftest import make_settings
+from tests.helpers import Api, bearer, serve
+from workcommunities.app import create_app
 from workcommunities.db.models import Community
 
 
@@ -75,3 +80,31 @@ async def test_errors_and_writes_are_not_tagged(client: httpx.AsyncClient) -> No
     written = await client.post("/auth/otp/request", json={"phone": "+79990001234"})
     assert written.status_code == 204
     assert "etag" not in written.headers and "cache-control" not in written.headers
+
+
+SECURITY_HEADERS = {"x-content-type-options": "nosniff", "referrer-policy": "no-referrer", "x-frame-options": "DENY"}
+
+
+async def test_every_answer_carries_the_security_headers(client: httpx.AsyncClient, api: Api) -> None:
+    token = bearer(await api.student())
+    answers = [
+        await client.get("/communities/"),
+        await client.head("/health"),
+        await client.get("/profiles/me", headers=token),
+        await client.get("/nope"),
+        await client.post("/auth/otp/request", json={"phone": "+79990001235"}),
+        await client.patch("/profiles/me", json={"full_name": "Secure"}, headers=token),
+    ]
+    for response in answers:
+        for name, value in SECURITY_HEADERS.items():
+            assert response.headers.get(name) == value, (response.request.url, name)
+        assert "strict-transport-security" not in response.headers
+    # A write answered to a token is not stored either.
+    assert answers[-1].headers["cache-control"] == "no-store"
+
+
+async def test_hsts_only_behind_tls(tmp_path: Path, database_url: str) -> None:
+    async with serve(create_app(make_settings(tmp_path, database_url, trust_tls=True))) as client:
+        response = await client.get("/health")
+        assert response.headers["strict-transport-security"] == "max-age=31536000; includeSubDomains"
+        assert response.headers["x-content-type-options"] == "nosniff"
