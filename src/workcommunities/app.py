@@ -27,6 +27,7 @@ from workcommunities.db.engine import create_db_config
 from workcommunities.domain.admin.controllers import AdminCommunityController, AdminCompanyController
 from workcommunities.domain.auth.controllers import AuthController
 from workcommunities.domain.auth.guards import document_security, provide_caller, provide_viewer
+from workcommunities.domain.auth.throttle import LoginThrottle
 from workcommunities.domain.communities.controllers import CommunityController
 from workcommunities.domain.companies.controllers import CompanyController
 from workcommunities.domain.companies.deps import provide_company
@@ -108,6 +109,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "settings": settings,
                 "db_config": db_config,
                 "sms_sender": build_sms_sender(settings),
+                "login_throttle": LoginThrottle(
+                    _store(settings, "login_failures"),
+                    limit=settings.login_failure_limit,
+                    window=settings.login_failure_window_seconds,
+                ),
                 # Built here so that a bad storage configuration stops the start, not the first upload.
                 "media_storage": build_storage(settings),
             }

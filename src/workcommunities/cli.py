@@ -136,7 +136,9 @@ def create_admin_command(app: Litestar, email: str, password: str) -> None:
         config = app.state.db_config
         try:
             async with config.get_session() as session:
-                await AuthService(session, app.state.settings, app.state.sms_sender).create_admin(data)
+                await AuthService(
+                    session, app.state.settings, app.state.sms_sender, app.state.login_throttle
+                ).create_admin(data)
                 await session.commit()
         finally:
             await config.get_engine().dispose()

@@ -300,3 +300,45 @@ async def test_a_code_is_used_once_even_in_parallel(client: httpx.AsyncClient) -
     body = {"phone": phone, "code": DEV_CODE}
     responses = await asyncio.gather(*(client.post("/auth/otp/verify", json=body) for _ in range(4)))
     assert sorted(r.status_code for r in responses) == [200, 400, 400, 400]
+
+
+async def _admin_account(client: httpx.AsyncClient) -> dict[str, str]:
+    body = {"email": f"{uuid4().hex}@example.com", "password": "admin-password"}
+    response = await client.post("/auth/admin/signup", json={**body, "signup_token": ADMIN_SIGNUP_TOKEN})
+    assert response.status_code == 200, response.text
+    return body
+
+
+async def test_password_logins_lock_per_account(tmp_path: Path, database_url: str) -> None:
+    """Three failures lock that e-mail (the per-IP limit is off here): even the right password is a 429 until the
+    window ends, while another account still logs in; a success clears the count."""
+    settings = make_settings(tmp_path, database_url, login_failure_limit=3, login_failure_window_seconds=600)
+    async with serve(create_app(settings)) as client:
+        locked, other = await _admin_account(client), await _admin_account(client)
+        wrong = {**locked, "password": "wrong-password"}
+        assert [(await client.post("/auth/admin/login", json=wrong)).status_code for _ in range(3)] == [400] * 3
+        response = await client.post("/auth/admin/login", json={**locked, "email": locked["email"].upper()})
+        assert (response.status_code, response.json()) == (429, {"detail": "Too many requests"})
+        assert 0 < int(response.headers["Retry-After"]) <= 600
+        # The same e-mail through the company login is the same account.
+        assert (await client.post("/auth/company/login", json=locked)).status_code == 429
+
+        other_wrong = {**other, "password": "wrong-password"}
+        for _ in range(2):
+            assert (await client.post("/auth/admin/login", json=other_wrong)).status_code == 400
+        assert (await client.post("/auth/admin/login", json=other)).status_code == 200
+        for _ in range(2):
+            assert (await client.post("/auth/admin/login", json=other_wrong)).status_code == 400
+        assert (await client.post("/auth/admin/login", json=other)).status_code == 200
+
+
+@pytest.mark.skipif(not port_open("127.0.0.1", 6379), reason="no Redis server on 127.0.0.1:6379")
+async def test_account_lock_is_shared_through_redis(tmp_path: Path, database_url: str) -> None:
+    settings = make_settings(tmp_path, database_url, login_failure_limit=2, redis_url="redis://127.0.0.1:6379/15")
+    async with serve(create_app(settings)) as one, serve(create_app(settings)) as two:
+        account = await _admin_account(one)
+        wrong = {**account, "password": "wrong-password"}
+        assert (await one.post("/auth/admin/login", json=wrong)).status_code == 400
+        assert (await two.post("/auth/admin/login", json=wrong)).status_code == 400
+        assert (await one.post("/auth/admin/login", json=account)).status_code == 429
+        assert (await two.post("/auth/admin/login", json=account)).status_code == 429

@@ -10,7 +10,7 @@ from workcommunities.domain.auth.services import AuthService
 
 
 def provide_auth_service(db_session: NamedDependency[AsyncSession], state: State) -> AuthService:
-    return AuthService(db_session, state.settings, state.sms_sender)
+    return AuthService(db_session, state.settings, state.sms_sender, state.login_throttle)
 
 
 auth_service = Provide(provide_auth_service, sync_to_thread=False)

@@ -11,6 +11,7 @@ from uuid import UUID
 from workcommunities.db.models import Company, OtpCode, Role, User
 from workcommunities.domain.auth.repositories import LoginCodeRepository
 from workcommunities.domain.auth.schemas import CompanySignupIn, EmailPasswordIn, TokenOut
+from workcommunities.domain.auth.throttle import LoginThrottle
 from workcommunities.domain.companies.repositories import CompanyRepository
 from workcommunities.domain.users.services import UserService
 from workcommunities.lib.errors import FORBIDDEN, OTHER_ROLE, BadRequest, Conflict, Forbidden, TooManyRequests
@@ -26,10 +27,11 @@ DEFAULT_COMPANY_NAME = "My Company"
 class AuthService(Service[OtpCode, LoginCodeRepository]):
     repository_type = LoginCodeRepository
 
-    def __init__(self, session: Session, settings: Settings, sms: SmsSender) -> None:
+    def __init__(self, session: Session, settings: Settings, sms: SmsSender, throttle: LoginThrottle) -> None:
         super().__init__(session)
         self.settings = settings
         self.sms = sms
+        self.throttle = throttle
 
     users = Uses(UserService)
     companies = Uses(CompanyRepository)
@@ -126,10 +128,14 @@ class AuthService(Service[OtpCode, LoginCodeRepository]):
         return self._token(user, company.id)
 
     async def password_login(self, data: EmailPasswordIn, role: Role) -> TokenOut:
+        """A token for the right e-mail and password; the account locks after repeated failures (throttle.py)."""
+        await self.throttle.check(data.email)
         user = await self.users.get_one_or_none(email=data.email)
         valid = await verify_password(data.password, user.password_hash if user is not None else None)
         if user is None or not valid or user.role != role:
+            await self.throttle.failed(data.email)
             raise BadRequest("Invalid credentials")
+        await self.throttle.succeeded(data.email)
         company_id = await self.companies.oldest_owned(user.id) if role == Role.company else None
         return self._token(user, company_id)
 
