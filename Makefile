@@ -10,11 +10,12 @@ PORT ?= 8000
 DEMO_DATA ?= 1
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: help install run dev-env migrate seed test test-pg test-sqlite lint format typecheck bench clean
+.PHONY: help install run dev-env migrate seed test test-pg test-sqlite lint format typecheck bench bench-scale clean
 
 help:
 	@echo "make run    serve the API on $(HOST):$(PORT) (ENV=dev, SQLite unless DATABASE_URL is set)"
 	@echo "make test   lint, type-check and run the whole test suite"
+	@echo "make bench  the benchmark against the minimal app (PostgreSQL; bench/README.md), make bench-scale at 20x"
 	@echo "make migrate | seed | lint | format | typecheck | clean"
 
 $(UV):
@@ -53,6 +54,14 @@ format: install
 
 typecheck: install
 	$(BIN)/mypy
+
+# The benchmark (bench/README.md): a PostgreSQL server from BENCH_DATABASE_URL (default: postgres@127.0.0.1:5432),
+# wrk installed when missing. BENCH_ARGS passes options, e.g. BENCH_ARGS=--keep to reuse the loaded database.
+bench: install
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
+bench-scale: install
+	$(BIN)/python -m bench --scale 20 --scale-pass $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .tools .pytest_cache .ruff_cache .mypy_cache

@@ -93,8 +93,9 @@ def claims(token: str) -> dict[str, Any]:
 
 
 @asynccontextmanager
-async def serve(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
-    """Serve the app over real HTTP on a free loopback port, in this event loop, and yield a client for it."""
+async def serve(app: Litestar | Any) -> AsyncIterator[httpx.AsyncClient]:
+    """Serve the app (or any ASGI callable) over real HTTP on a free loopback port, in this event loop, and yield a
+    client for it."""
     # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY only on TCP sockets, and without it every request after the first
     # on a kept-alive connection waits for the delayed ACK (~40 ms).
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)

@@ -18,7 +18,6 @@ from litestar.openapi.plugins import JsonRenderPlugin, RedocRenderPlugin, Swagge
 from litestar.openapi.spec import Components, OpenAPI, OpenAPIResponse, SecurityScheme
 from litestar.stores.base import Store
 from litestar.stores.memory import MemoryStore
-from litestar.stores.redis import RedisStore
 from litestar_granian import GranianPlugin
 
 from workcommunities import __version__
@@ -53,6 +52,9 @@ LITESTAR_VALIDATION_400 = HTTPStatus.BAD_REQUEST.description
 def _store(settings: Settings, namespace: str) -> Store:
     """Shared through Redis when configured, so several instances count together; otherwise in memory."""
     if settings.redis_url:
+        # Imported only here: the Redis client weighs some 15 MB in every worker that does not use it.
+        from litestar.stores.redis import RedisStore
+
         return RedisStore.with_client(url=settings.redis_url, namespace=f"workcommunities:{namespace}")
     return MemoryStore()
 
@@ -69,6 +71,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or load_settings()
     settings.check()
     db_config = create_db_config(settings)
+    sms_sender = build_sms_sender(settings)
     logging.getLogger("workcommunities").setLevel(settings.log_level)
     app = Litestar(
         route_handlers=[
@@ -102,13 +105,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
         # collections under load then walk only what requests create, which keeps their pauses out of the p99.
         on_startup=[gc.freeze],
         # Close pooled connections on shutdown, so a stopping worker leaves none behind on the database.
-        on_shutdown=[db_config.get_engine().dispose],
+        on_shutdown=[db_config.get_engine().dispose, sms_sender.close],
         stores={AUTH_RATE_LIMIT_STORE: _store(settings, AUTH_RATE_LIMIT_STORE)},
         state=State(
             {
                 "settings": settings,
                 "db_config": db_config,
-                "sms_sender": build_sms_sender(settings),
+                "sms_sender": sms_sender,
                 "login_throttle": LoginThrottle(
                     _store(settings, "login_failures"),
                     limit=settings.login_failure_limit,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from litestar.cli._utils import LitestarGroup
 from litestar.plugins import CLIPluginProtocol
 from sqlalchemy.exc import ArgumentError
 
-from workcommunities.demo import DemoSize, erase, seed_demo
+from workcommunities.demo import BENCH_SIZE, DemoSize, erase, seed_demo
 from workcommunities.domain.auth.schemas import EmailPasswordIn
 from workcommunities.domain.auth.services import AuthService
 from workcommunities.domain.reference.services import ReferenceService
@@ -50,19 +51,34 @@ def seed_reference_command(app: Litestar) -> None:
     click.echo("reference data is in place")
 
 
+def _size_option(name: str, low: int) -> Any:
+    default = getattr(DemoSize, name)
+    return click.option(f"--{name}", type=click.IntRange(low), default=None, help=f"[default: {default}]")
+
+
 @seed_group.command(name="demo")
 @click.option("--reset", is_flag=True, help="First erase everything but the reference data.")
-@click.option("--companies", type=click.IntRange(1), default=DemoSize.companies, show_default=True)
-@click.option("--communities", type=click.IntRange(1), default=DemoSize.communities, show_default=True)
-@click.option("--posts", type=click.IntRange(0), default=DemoSize.posts, show_default=True)
-@click.option("--events", type=click.IntRange(1), default=DemoSize.events, show_default=True)
-@click.option("--students", type=click.IntRange(0), default=DemoSize.students, show_default=True)
-def seed_demo_command(app: Litestar, reset: bool, **sizes: int) -> None:
+@click.option(
+    "--scale",
+    type=click.FloatRange(0, min_open=True),
+    default=None,
+    help=f"The benchmark's dataset ({BENCH_SIZE.companies} companies, {BENCH_SIZE.communities} communities, "
+    f"{BENCH_SIZE.posts} posts, {BENCH_SIZE.events} events, {BENCH_SIZE.students} students) times this, its posts "
+    "and events written in batches; the options below override single sizes.",
+)
+@_size_option("companies", 1)
+@_size_option("communities", 1)
+@_size_option("posts", 0)
+@_size_option("events", 1)
+@_size_option("students", 0)
+def seed_demo_command(app: Litestar, reset: bool, scale: float | None, **sizes: int | None) -> None:
     """A browsable product in an empty database (ENV=dev only: a database with users, companies or media is left
     alone)."""
     settings: Settings = app.state.settings
     if not settings.is_dev:  # its accounts log in with known phone numbers, and --reset erases the database
         raise click.ClickException("seed demo runs with ENV=dev only")
+    base = DemoSize() if scale is None else DemoSize.scaled(scale)
+    size = dataclasses.replace(base, **{name: value for name, value in sizes.items() if value is not None})
 
     async def run() -> bool:
         config = app.state.db_config
@@ -70,7 +86,8 @@ def seed_demo_command(app: Litestar, reset: bool, **sizes: int) -> None:
             async with config.get_session() as session:
                 if reset:
                     await erase(session, app.state.media_storage)
-                return await seed_demo(session, settings, app.state.media_storage, DemoSize(**sizes), _progress)
+                storage = app.state.media_storage
+                return await seed_demo(session, settings, storage, size, _progress, bulk=scale is not None)
         finally:
             await config.get_engine().dispose()
 

@@ -6,6 +6,10 @@ app's home screen reads `media[0]` of every feed item); cases; live stories; stu
 and avatars; memberships, company follows and event sign-ups. Images are PNGs drawn here (no network); texts mix
 Russian and English like the real data. The same sizes always give the same dataset.
 
+`--scale N` loads the benchmark's dataset (`BENCH_SIZE` times N, bench/). Its posts and events are built from the same
+request bodies but written in batches of rows (`bulk`): through the services each one costs a dozen statements, which
+at 100 000 posts is half an hour; every id they reference was created by this run, so the rules hold by construction.
+
 Demo logins (dev code 11111): students `+79900000001` …, companies `+79910000001` … (a company's first OTP login
 with its phone owns it).
 """
@@ -22,9 +26,22 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
+from uuid_utils.compat import uuid7
 
-from workcommunities.db.models import Company, Media, Role, Skill, Status, User, metadata
+from workcommunities.db.models import (
+    Company,
+    Content,
+    ContentMedia,
+    ContentSkill,
+    ContentType,
+    Media,
+    Role,
+    Skill,
+    Status,
+    User,
+    metadata,
+)
 from workcommunities.domain.communities.schemas import CaseCreateIn, CommunityCreateIn
 from workcommunities.domain.communities.services import CommunityService
 from workcommunities.domain.companies.schemas import AdminCompanyUpdateIn, CompanyCreateIn
@@ -40,7 +57,7 @@ from workcommunities.domain.profiles.services import ProfileService
 from workcommunities.domain.reference.services import ReferenceService
 from workcommunities.domain.users.services import UserService
 from workcommunities.lib.repository import Session
-from workcommunities.lib.schema import Tags
+from workcommunities.lib.schema import Tags, dedupe
 from workcommunities.settings import Settings
 
 # Media ids the shipped app loads by name on two screens (contract §3.1): the demo gives them pictures.
@@ -58,6 +75,23 @@ class DemoSize:
     posts: int = 120
     events: int = 36
     students: int = 30
+
+    @classmethod
+    def scaled(cls, scale: float) -> DemoSize:
+        """The benchmark's dataset times `scale` (at least one company, community and event)."""
+        return cls(
+            companies=max(1, round(BENCH_SIZE.companies * scale)),
+            communities=max(1, round(BENCH_SIZE.communities * scale)),
+            posts=round(BENCH_SIZE.posts * scale),
+            events=max(1, round(BENCH_SIZE.events * scale)),
+            students=round(BENCH_SIZE.students * scale),
+        )
+
+
+# `seed demo --scale 1`: what the benchmark loads (bench/README.md).
+BENCH_SIZE = DemoSize(companies=20, communities=100, posts=5000, events=1000, students=300)
+BATCH = 1000  # rows per INSERT (bulk) and content items per commit
+CONTENT_DAYS = 90  # bulk posts and events are spread over this many past days, so the feed mixes both
 
 
 class Progress(Protocol):
@@ -165,6 +199,7 @@ class Seeder:
     storage: MediaStorage
     size: DemoSize
     progress: Progress
+    bulk: bool = False
 
     def __post_init__(self) -> None:
         self.rng = random.Random(f"workcommunities-demo-{self.size}")  # noqa: S311 - demo data, not security
@@ -250,8 +285,45 @@ class Seeder:
         await self.commit()
         return created
 
+    def created_at(self) -> datetime:
+        """A bulk row's creation time: random within the past CONTENT_DAYS (the services stamp "now")."""
+        return self.now - timedelta(
+            seconds=self.rng.randrange(CONTENT_DAYS * 86400), microseconds=self.rng.randrange(10**6)
+        )
+
+    async def insert(
+        self, rows: list[dict[str, Any]], media: list[dict[str, Any]], skills: list[dict[str, Any]]
+    ) -> None:
+        """A batch of content rows and their ordered links (bulk), committed."""
+        await self.session.execute(insert(Content), rows)
+        for model, links in ((ContentMedia, media), (ContentSkill, skills)):
+            if links:
+                await self.session.execute(insert(model), links)
+        await self.commit()
+        rows.clear()
+        media.clear()
+        skills.clear()
+
+    def content_row(self, kind: ContentType, community_id: UUID, body: PostCreateIn | EventCreateIn) -> dict[str, Any]:
+        """The columns the publishing service writes for `body` (tags trimmed and deduplicated), with a fresh id."""
+        now = self.created_at()
+        return {
+            "id": uuid7(),  # what the model's default would draw; the links need it before the insert
+            "community_id": community_id,
+            "type": kind.value,
+            "title": body.title,
+            "tags": dedupe(body.tags),
+            "cost": body.cost,
+            "participant_payout": body.participant_payout,
+            "created_at": now,
+            "updated_at": now,
+        }
+
     async def posts(self, communities: list[tuple[UUID, UUID]]) -> None:
         service = ContentService(self.session)
+        rows: list[dict[str, Any]] = []
+        media: list[dict[str, Any]] = []
+        skills: list[dict[str, Any]] = []
         with self.progress("posts", self.size.posts) as bar:
             for index in range(self.size.posts):
                 company_id, community_id = communities[index % len(communities)]
@@ -266,15 +338,27 @@ class Seeder:
                     cost=self.rng.choice([0, 0, 500, 1500]),
                     participant_payout=self.rng.choice([0, 0, 0, 30000]),
                 )
-                await service.create_post(company_id, body)
+                if self.bulk:
+                    row = {**self.content_row(ContentType.post, community_id, body), "body": body.body}
+                    rows.append(row)
+                    media += links(row["id"], "media_id", body.media_uids)
+                    skills += links(row["id"], "skill_id", body.skill_ids)
+                    if len(rows) == BATCH:
+                        await self.insert(rows, media, skills)
+                else:
+                    await service.publish(company_id, ContentType.post, body)  # no read-back of the new post
+                    if index % BATCH == BATCH - 1:
+                        await self.commit()
                 bar.update(1)
-                if index % 200 == 199:
-                    await self.commit()
+        if rows:
+            await self.insert(rows, media, skills)
         await self.commit()
 
     async def events(self, communities: list[tuple[UUID, UUID]]) -> list[UUID]:
         service = EventService(self.session)
         created = []
+        rows: list[dict[str, Any]] = []
+        skills: list[dict[str, Any]] = []
         with self.progress("events", self.size.events) as bar:
             for index in range(self.size.events):
                 company_id, community_id = communities[index % len(communities)]
@@ -294,10 +378,29 @@ class Seeder:
                     skill_ids=self.pick(self.skills, 2),
                     cost=self.rng.choice([0, 0, 1000]),
                 )
-                created.append(UUID((await service.create_event(company_id, body)).id))
+                if self.bulk:
+                    row = self.content_row(ContentType.event, community_id, body)
+                    row.update(
+                        event_date=body.event_date,
+                        city=body.city,
+                        location=body.location,
+                        description=body.description,
+                        registration=body.registration,
+                        format=body.format,
+                        media_id=UUID(body.media_id) if body.media_id else None,
+                    )
+                    rows.append(row)
+                    skills += links(row["id"], "skill_id", body.skill_ids)
+                    created.append(row["id"])
+                    if len(rows) == BATCH:
+                        await self.insert(rows, [], skills)
+                else:
+                    created.append(await service.publish(company_id, ContentType.event, body))
+                    if index % BATCH == BATCH - 1:
+                        await self.commit()
                 bar.update(1)
-                if index % 200 == 199:
-                    await self.commit()
+        if rows:
+            await self.insert(rows, [], skills)
         await self.commit()
         return created
 
@@ -343,6 +446,11 @@ class Seeder:
         await self.commit()
 
 
+def links(content_id: UUID, column: str, ids: list[str] | None) -> list[dict[str, Any]]:
+    """Ordered link rows (content_media, content_skill) of a bulk content row; the ids are distinct already."""
+    return [{"content_id": content_id, column: UUID(value), "position": n} for n, value in enumerate(ids or [])]
+
+
 async def is_empty(session: Session) -> bool:
     """No users, companies or media yet: the only kind of database the demo fills (a run that failed halfway is not
     repeated over its own rows: `--reset` starts over)."""
@@ -363,10 +471,11 @@ async def erase(session: Session, storage: MediaStorage) -> None:
 
 
 async def seed_demo(
-    session: Session, settings: Settings, storage: MediaStorage, size: DemoSize, progress: Progress
+    session: Session, settings: Settings, storage: MediaStorage, size: DemoSize, progress: Progress, bulk: bool = False
 ) -> bool:
-    """Fill an empty database; anything else is left untouched (False)."""
+    """Fill an empty database; anything else is left untouched (False). `bulk`: posts and events in batches of rows
+    (the benchmark's sizes) rather than one by one through the services."""
     if not await is_empty(session):
         return False
-    await Seeder(session, settings, storage, size, progress).run()
+    await Seeder(session, settings, storage, size, progress, bulk).run()
     return True

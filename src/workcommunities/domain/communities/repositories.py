@@ -24,7 +24,7 @@ from workcommunities.domain.communities.schemas import (
 )
 from workcommunities.lib.aggregate import decode_list, json_list, json_object, json_row
 from workcommunities.lib.errors import NotFound
-from workcommunities.lib.pagination import Page, paged
+from workcommunities.lib.pagination import Page, pages
 from workcommunities.lib.repository import Repository, count_per_row
 from workcommunities.lib.security import Principal, phone_privacy, viewer_kind, viewer_params, visible_phone
 
@@ -74,25 +74,25 @@ MEMBERS = (
 )
 
 
-def _whole_or_paged(query: AnySelect) -> tuple[AnySelect, AnySelect]:
-    return query, paged(query)
+def _whole_or_paged(query: AnySelect) -> tuple[AnySelect, dict[str, AnySelect]]:
+    return query, pages(query)
 
 
 # The statements of the lists, built once; their values come in as bind parameters.
 COMMUNITY_ID: BindParameter[UUID] = bindparam("community_id")
 COMMUNITY = COMMUNITIES.where(Community.id == COMMUNITY_ID)
-LIVE_PAGE = paged(COMMUNITIES.where(LIVE).order_by(*BY_NAME))
+LIVE_PAGES = pages(COMMUNITIES.where(LIVE).order_by(*BY_NAME))
 # Lists read whole or by page: (all, a page).
 COMPANY_LIVE = _whole_or_paged(
     COMMUNITIES.where(LIVE, Community.company_id == bindparam("company_id")).order_by(*BY_NAME)
 )
 MEMBER_OF = _whole_or_paged(COMMUNITIES.where(with_member(bindparam("user_id")), LIVE).order_by(*BY_NAME))
-JOINABLE_PAGE = paged(
+JOINABLE_PAGES = pages(
     COMMUNITIES.where(
         LIVE, ~exists().where(Membership.community_id == Community.id, Membership.user_id == bindparam("user_id"))
     ).order_by(*BY_NAME)
 )
-MEMBERS_PAGE = paged(MEMBERS.where(Membership.community_id == COMMUNITY_ID))
+MEMBERS_PAGES = pages(MEMBERS.where(Membership.community_id == COMMUNITY_ID))
 
 
 def _detail(viewer: str) -> AnySelect:
@@ -114,14 +114,14 @@ class CommunityRepository(Repository[Community]):
 
     async def live(self, page: Page) -> list[CommunityOut]:
         """A page of the communities that are not archived, by name."""
-        return [CommunityOut.from_row(row) for row in await self.rows(LIVE_PAGE, page.params())]
+        return [CommunityOut.from_row(row) for row in await self.rows(LIVE_PAGES[page.shape], page.params())]
 
     async def of_company(self, company_id: UUID, page: Page | None = None) -> list[CommunityOut]:
         """A company's communities that are not archived, by name: a page, or all (on the company's own page)."""
         return await self._maybe_paged(COMPANY_LIVE, CommunityOut, page, company_id=company_id)
 
     async def joinable(self, user_id: UUID, page: Page) -> list[CommunityOut]:
-        rows = await self.rows(JOINABLE_PAGE, {**page.params(), "user_id": user_id})
+        rows = await self.rows(JOINABLE_PAGES[page.shape], {**page.params(), "user_id": user_id})
         return [CommunityOut.from_row(row) for row in rows]
 
     async def member_of(self, user_id: UUID, shape: type[ShapeT], page: Page | None = None) -> list[ShapeT]:
@@ -129,14 +129,14 @@ class CommunityRepository(Repository[Community]):
         return await self._maybe_paged(MEMBER_OF, shape, page, user_id=user_id)
 
     async def _maybe_paged(
-        self, statements: tuple[AnySelect, AnySelect], shape: type[ShapeT], page: Page | None, **values: Any
+        self, statements: tuple[AnySelect, dict[str, AnySelect]], shape: type[ShapeT], page: Page | None, **values: Any
     ) -> list[ShapeT]:
         """A `_whole_or_paged` list: whole without a `page`."""
         whole, one_page = statements
         if page is None:
             rows = await self.rows(whole, values)
         else:
-            rows = await self.rows(one_page, {**page.params(), **values})
+            rows = await self.rows(one_page[page.shape], {**page.params(), **values})
         return [shape.from_row(row) for row in rows]
 
     async def out(self, community_id: UUID) -> CommunityOut:
@@ -164,7 +164,7 @@ class CommunityRepository(Repository[Community]):
         )
 
     async def members(self, community_id: UUID, page: Page, viewer: Principal | None) -> list[CommunityMemberOut]:
-        rows = await self.rows(MEMBERS_PAGE, {**page.params(), "community_id": community_id})
+        rows = await self.rows(MEMBERS_PAGES[page.shape], {**page.params(), "community_id": community_id})
         return [CommunityMemberOut.from_row(row, **phone_privacy(viewer, row.id)) for row in rows]
 
     async def follow(self, user_id: UUID, community_id: UUID) -> None:

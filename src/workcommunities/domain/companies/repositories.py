@@ -6,7 +6,7 @@ lists as JSON columns, lib/aggregate.py); on SQLite one more per list.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Any
 from uuid import UUID
 
@@ -61,14 +61,17 @@ class CompanyRepository(Repository[Company]):
 
     async def listing(self, page: Page) -> list[CompanyOut]:
         """Every company by name: one statement per page on PostgreSQL, two on SQLite."""
-        return await self._with_skills("companies", lambda: paged(COMPANIES), page.params())
+        return await self._with_skills(
+            ("companies", page.shape), lambda: paged(COMPANIES, shape=page.shape), page.params()
+        )
 
     async def followed(self, user_id: UUID, page: Page) -> list[CompanyOut]:
         def build() -> AnySelect:
             follows = CompanyFollow.user_id == bindparam("user_id")
-            return paged(COMPANIES.join(CompanyFollow, CompanyFollow.company_id == Company.id).where(follows))
+            followed = COMPANIES.join(CompanyFollow, CompanyFollow.company_id == Company.id).where(follows)
+            return paged(followed, shape=page.shape)
 
-        return await self._with_skills("followed_companies", build, {**page.params(), "user_id": user_id})
+        return await self._with_skills(("followed_companies", page.shape), build, {**page.params(), "user_id": user_id})
 
     async def out(self, company_id: UUID) -> CompanyOut:
         """One company with its skills; unknown → 404."""
@@ -98,9 +101,11 @@ class CompanyRepository(Repository[Company]):
             media=[MediaOut.of(row) for row in gallery],
         )
 
-    async def _with_skills(self, name: str, query: Callable[[], AnySelect], params: dict[str, Any]) -> list[CompanyOut]:
-        """The companies of `query()` (built once per `name`, see `Repository.prepared`) with their skills."""
-        statement = self.prepared(name, lambda: query().add_columns(SKILLS_JSON) if self.aggregates_json else query())
+    async def _with_skills(
+        self, key: Hashable, query: Callable[[], AnySelect], params: dict[str, Any]
+    ) -> list[CompanyOut]:
+        """The companies of `query()` (built once per `key`, see `Repository.prepared`) with their skills."""
+        statement = self.prepared(key, lambda: query().add_columns(SKILLS_JSON) if self.aggregates_json else query())
         rows = await self.rows(statement, params)
         if self.aggregates_json:
             return [CompanyOut.from_row(row, skills=decode_list(row.skills_json, SkillOut)) for row in rows]

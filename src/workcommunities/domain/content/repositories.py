@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
-from sqlalchemy import BindParameter, ScalarSelect, bindparam, case, literal, select, union_all
+from sqlalchemy import BindParameter, ScalarSelect, Subquery, bindparam, case, literal, select, union_all
 from sqlalchemy.dialects.postgresql import aggregate_order_by, array_agg
 
 from workcommunities.db import AnyRow, AnySelect
@@ -37,14 +37,14 @@ from workcommunities.domain.reference.repositories import SkillRepository, order
 from workcommunities.domain.reference.schemas import SkillOut
 from workcommunities.lib.aggregate import decode_list, json_array, json_list, json_object
 from workcommunities.lib.errors import NotFound
-from workcommunities.lib.pagination import KeysetOrder, Page, Paged, paged
+from workcommunities.lib.pagination import KeysetOrder, Page, Paged, paged, pages
 from workcommunities.lib.repository import Repository, Uses
 from workcommunities.lib.schema import Out
 
 OutT = TypeVar("OutT", bound=Out)
 
 # What posts and feed items share; a feed item's `body` is an event's description.
-# (created_at: the key of a keyset page.)
+# (created_at: the key of a keyset page; media_id: an event's legacy media, first of its media.)
 _SHARED = (
     Content.id,
     Content.community_id,
@@ -53,6 +53,7 @@ _SHARED = (
     Content.cost,
     Content.participant_payout,
     Content.created_at,
+    Content.media_id,
 )
 POSTS = select(*_SHARED, Content.body).where(Content.type == ContentType.post)
 ITEMS = select(
@@ -91,21 +92,17 @@ def _page_media() -> AnySelect:
 PAGE_MEDIA = _page_media()
 
 
-# The same lists as JSON (PostgreSQL), per row of an enclosing statement: the media with an event's legacy one first
-# and not repeated, and the skills, each in saved order.
-def _media_json() -> ScalarSelect[Any]:
-    legacy = select(MEDIA_JSON.label("item"), literal(-1).label("position")).where(Media.id == Content.media_id)
+def _media_json(page: Subquery) -> ScalarSelect[Any]:
+    """A row's media as JSON (PostgreSQL), for each row of `page`: an event's legacy one first and not repeated, then
+    the attached ones in saved order."""
+    legacy = select(MEDIA_JSON.label("item"), literal(-1).label("position")).where(Media.id == page.c.media_id)
     attached = (
         select(MEDIA_JSON.label("item"), ContentMedia.position)
         .join(Media, Media.id == ContentMedia.media_id)
-        .where(ContentMedia.content_id == Content.id, ContentMedia.media_id.is_distinct_from(Content.media_id))
+        .where(ContentMedia.content_id == page.c.id, ContentMedia.media_id.is_distinct_from(page.c.media_id))
     )
-    both = union_all(legacy.correlate(Content), attached.correlate(Content)).subquery()
+    both = union_all(legacy.correlate(page), attached.correlate(page)).subquery()
     return select(json_array(both.c.item, both.c.position)).scalar_subquery()
-
-
-MEDIA_JSON_LIST = _media_json()
-SKILLS_JSON_LIST = ordered_json(ContentSkill.content_id, Content.id, nested=True)
 
 
 def _shows_media(out: type[Out]) -> bool:
@@ -113,14 +110,17 @@ def _shows_media(out: type[Out]) -> bool:
 
 
 def page_json(query: AnySelect, out: type[Out], order: KeysetOrder | None) -> AnySelect:
-    """A page of content `query` in one row (PostgreSQL): `items`, the JSON array of `out` with its lists, in `order`,
-    and the `order` key of its last row (`last_at`, `last_id`: the next cursor)."""
-    lists = [SKILLS_JSON_LIST.label("skills"), *([MEDIA_JSON_LIST.label("media")] if _shows_media(out) else [])]
-    rows = query.add_columns(*lists).subquery("page")
-    item = json_object(out, dict(rows.c.items()))
+    """A page of content `query` in one row (PostgreSQL): `items`, the JSON array of `out` in `order`, and the `order`
+    key of its last row (`last_at`, `last_id`: the next cursor). Each item's media and skills are read for the rows
+    of the page only: an OFFSET skips rows before these lists are built."""
+    page = query.subquery("page")
+    fields: dict[str, Any] = {**page.c, "skills": ordered_json(ContentSkill.content_id, page.c.id, nested=True)}
+    if _shows_media(out):
+        fields["media"] = _media_json(page)
+    item = json_object(out, fields)
     if order is None:
         return select(json_list(item).label("items"))
-    at, row_id = rows.c[order.at.key], rows.c.id
+    at, row_id = page.c[order.at.key], page.c.id
     ascending, descending = (at, row_id), (at.desc(), row_id.desc())
     forwards, backwards = (descending, ascending) if order.descending else (ascending, descending)
     return select(
@@ -188,10 +188,8 @@ class ContentRepository(Repository[Content]):
     ) -> Paged[OutT]:
         """A keyset page of `query()` as `out`: the statement is built once per list `name` and page shape
         (`Repository.prepared`); the page's place and `values` are its bind parameters."""
-        after = page.after is not None
-        statement = self.prepared(
-            (name, page.shape), lambda: self.listing(paged(query(), order, after=after), out, order)
-        )
+        shape = page.shape
+        statement = self.prepared((name, shape), lambda: self.listing(paged(query(), order, shape=shape), out, order))
         items, last = await self.read(out, statement, {**page.params(order), **values}, order)
         return Paged(items, page.next_cursor(order, len(items), last))
 
@@ -270,7 +268,7 @@ STORIES = select(Story.id.label("story_id"), Story.company_id, Story.title, *MED
     Media, Media.id == Story.media_id
 )
 
-FOLLOWED_STORIES_PAGE = paged(
+FOLLOWED_STORIES = pages(
     STORIES.join(CompanyFollow, CompanyFollow.company_id == Story.company_id)
     .where(CompanyFollow.user_id == bindparam("user_id"), Story.expires_at > bindparam("now"))
     .order_by(Story.created_at.desc(), Story.id.desc())
@@ -300,5 +298,5 @@ class StoryRepository(Repository[Story]):
 
     async def followed(self, user_id: UUID, now: datetime, page: Page) -> list[StoryOut]:
         """Live stories of the companies the user follows, newest first, in one statement."""
-        rows = await self.rows(FOLLOWED_STORIES_PAGE, {**page.params(), "user_id": user_id, "now": now})
+        rows = await self.rows(FOLLOWED_STORIES[page.shape], {**page.params(), "user_id": user_id, "now": now})
         return [story_out(row) for row in rows]

@@ -15,7 +15,7 @@ from workcommunities.domain.communities.schemas import CommunityForUserOut
 from workcommunities.domain.events.repositories import joined_json
 from workcommunities.domain.reference.repositories import ordered_json
 from workcommunities.domain.users.schemas import UserOut
-from workcommunities.lib.pagination import Page, paged
+from workcommunities.lib.pagination import Page, pages
 from workcommunities.lib.repository import Repository, repository_errors
 
 ACCOUNT_EXISTS = "Account already exists"
@@ -38,7 +38,7 @@ PUBLIC_USER = select(
 ).outerjoin(Profile, Profile.user_id == User.id)
 USER_ID: BindParameter[UUID] = bindparam("user_id")  # the statements below are built once, the user bound per request
 ROLE_AND_PHONE = select(User.role, User.phone).where(User.id == USER_ID)
-USER_PAGE = paged(USER_LIST)
+USER_PAGES = pages(USER_LIST)
 OWN_PROFILE = select(
     Profile.id, Profile.full_name, Profile.portfolio_url, Profile.description, User.avatar_media_id
 ).join(User, User.id == Profile.user_id)
@@ -65,7 +65,7 @@ class UserRepository(Repository[User]):
         return bool(await self.session.scalar(select(exists().where(User.email == email))))
 
     async def listing(self, page: Page) -> list[UserOut]:
-        return [UserOut.from_row(row) for row in await self.rows(USER_PAGE, page.params())]
+        return [UserOut.from_row(row) for row in await self.rows(USER_PAGES[page.shape], page.params())]
 
     async def public(self, user_id: UUID) -> AnyRow | None:
         """The user's page; on PostgreSQL with its lists as JSON columns (one statement)."""
