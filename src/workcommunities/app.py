@@ -6,7 +6,6 @@ import gc
 import logging
 from http import HTTPStatus
 
-from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin
 from litestar import Litestar, Router
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
@@ -22,7 +21,7 @@ from litestar_granian import GranianPlugin
 
 from workcommunities import __version__
 from workcommunities.cli import CLIPlugin
-from workcommunities.db.engine import create_db_config
+from workcommunities.db.engine import DatabasePlugin, create_db_config
 from workcommunities.domain.admin.controllers import AdminCommunityController, AdminCompanyController
 from workcommunities.domain.auth.controllers import AuthController
 from workcommunities.domain.auth.guards import document_security, provide_caller, provide_viewer
@@ -96,7 +95,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "viewer": Provide(provide_viewer),
             "company": Provide(provide_company),
         },
-        plugins=[SQLAlchemyPlugin(config=db_config), GranianPlugin(), CLIPlugin(), TagsSchemaPlugin()],
+        plugins=[DatabasePlugin(config=db_config), GranianPlugin(), CLIPlugin(), TagsSchemaPlugin()],
         type_decoders=[(lambda kind: kind is Tags, decode_tags)],
         exception_handlers=exception_handlers,
         middleware=[http_cache],

@@ -9,10 +9,10 @@ from pathlib import Path
 import httpx
 import pytest
 from openapi_spec_validator import validate
-from sqlalchemy import make_url
+from sqlalchemy import make_url, select, text
 
 from tests.conftest import _admin_execute, make_settings
-from tests.helpers import serve
+from tests.helpers import Api, bearer, serve
 from workcommunities.app import create_app
 from workcommunities.db.models import Case, Community, metadata
 
@@ -159,3 +159,32 @@ async def test_times_built_by_postgresql_are_utc_whatever_the_database_timezone(
         response = await client.get(f"/communities/{community.id.hex}")
         assert response.status_code == 200
         assert [case["date"] for case in response.json()["cases"]] == ["2026-03-01T12:30:15.000005Z"]
+
+
+async def test_a_write_whose_commit_fails_is_never_acknowledged(tmp_path: Path, pg_database: str) -> None:
+    """The commit runs before the answer is made (db/engine.py): when it fails, here at a deferred check that only
+    runs at commit, the client gets an error, not a 2xx for data that is not there."""
+    app = create_app(make_settings(tmp_path, pg_database))
+    async with app.state.db_config.get_engine().begin() as conn:
+        await conn.run_sync(metadata.create_all)
+        await conn.execute(
+            text(
+                "CREATE FUNCTION refuse_at_commit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                "IF NEW.name = 'Refused at commit' THEN RAISE EXCEPTION 'refused'; END IF; RETURN NEW; END $$"
+            )
+        )
+        await conn.execute(
+            text(
+                "CREATE CONSTRAINT TRIGGER refuse_at_commit AFTER INSERT ON community "
+                "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION refuse_at_commit()"
+            )
+        )
+    async with serve(app) as client:
+        headers = bearer(await Api(client).company())
+        refused = await client.post("/communities/", json={"name": "Refused at commit"}, headers=headers)
+        accepted = await client.post("/communities/", json={"name": "Accepted"}, headers=headers)
+    assert refused.status_code == 500 and "detail" in refused.json()
+    assert accepted.status_code == 200
+    async with app.state.db_config.get_session() as session:
+        names = set((await session.scalars(select(Community.name))).all())
+    assert names == {"Accepted"}

@@ -11,12 +11,20 @@ Round trips are what a read costs most, so a read pays for its statements only:
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
 from pathlib import Path
 
 import msgspec
-from advanced_alchemy.extensions.litestar import AlembicAsyncConfig, AsyncSessionConfig, SQLAlchemyAsyncConfig
+from advanced_alchemy.extensions.litestar import (
+    AlembicAsyncConfig,
+    AsyncSessionConfig,
+    SQLAlchemyAsyncConfig,
+    SQLAlchemyInitPlugin,
+)
 from advanced_alchemy.extensions.litestar._utils import get_aa_scope_state, set_aa_scope_state
+from litestar.config.app import AppConfig
 from litestar.datastructures import State
+from litestar.di import Provide
 from litestar.types import Scope
 from sqlalchemy import event
 from sqlalchemy.engine.interfaces import DBAPIConnection
@@ -64,9 +72,11 @@ AUTOCOMMIT_ENGINE = "autocommit_engine"
 
 
 class DatabaseConfig(SQLAlchemyAsyncConfig):
-    """The plugin's configuration, with autocommit sessions for safe requests (see the module's docstring)."""
+    """The plugin's configuration: autocommit sessions for safe requests (see the module's docstring), and a write
+    committed before its answer is made."""
 
     def provide_session(self, state: State, scope: Scope) -> AsyncSession:
+        """The request's one session (the guards read the caller with it too)."""
         if get_aa_scope_state(scope, self.session_scope_key) is None and scope.get("method") in SAFE_METHODS:
             if (engine := state.get(AUTOCOMMIT_ENGINE)) is None:
                 # The same pool: a connection is switched to autocommit on checkout and back on return.
@@ -76,13 +86,35 @@ class DatabaseConfig(SQLAlchemyAsyncConfig):
             set_aa_scope_state(scope, self.session_scope_key, state[self.session_maker_app_state_key](bind=engine))
         return super().provide_session(state, scope)
 
+    async def committed_session(self, state: State, scope: Scope) -> AsyncGenerator[AsyncSession, None]:
+        """The `db_session` dependency (DatabasePlugin). A write commits after its handler returned and before the
+        answer is sent, so a commit that fails (the database went away, a deferred check) is answered as an error: a
+        2xx only ever goes out for what is committed. A handler that raised commits nothing (the session is closed,
+        which rolls back, once the answer is sent); safe requests read in autocommit and commit nothing."""
+        session = self.provide_session(state, scope)
+        yield session
+        if scope.get("method") not in SAFE_METHODS:
+            await session.commit()
+
+
+class DatabasePlugin(SQLAlchemyInitPlugin):
+    """Advanced Alchemy's plugin (the engine, sessions and CLI; responses are msgspec Structs, so not its model
+    serialization), its `db_session` dependency being `DatabaseConfig.committed_session`."""
+
+    def on_app_init(self, app_config: AppConfig) -> AppConfig:
+        app_config = super().on_app_init(app_config)
+        for config in self.config:
+            if isinstance(config, DatabaseConfig):
+                app_config.dependencies[config.session_dependency_key] = Provide(config.committed_session)
+        return app_config
+
 
 def create_db_config(settings: Settings) -> SQLAlchemyAsyncConfig:
     return DatabaseConfig(
         engine_instance=create_engine(settings),
         metadata=metadata,
-        # Commit on 2xx, roll back otherwise: handlers never commit.
-        before_send_handler="autocommit",
+        # No before_send commit (it would come after the status is decided and swallow a failure): provide_session
+        # commits; the default handler closes the session once the answer is sent.
         session_config=AsyncSessionConfig(expire_on_commit=False),
         alembic_config=AlembicAsyncConfig(
             script_location=str(MIGRATIONS_DIR),

@@ -17,13 +17,13 @@ from __future__ import annotations
 from typing import Any
 
 import jwt
-from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
 from litestar import Litestar, Request
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.routes import HTTPRoute
 
+from workcommunities.db.engine import DatabaseConfig
 from workcommunities.db.models import Role
 from workcommunities.domain.users.repositories import UserRepository
 from workcommunities.lib.errors import FORBIDDEN
@@ -49,7 +49,7 @@ async def authenticate(connection: AnyConnection) -> Principal:
         raise NotAuthorizedException(INVALID_TOKEN) from exc
     if (user_id := parse_id(claims["sub"])) is None:
         raise NotAuthorizedException(INVALID_TOKEN)
-    config: SQLAlchemyAsyncConfig = connection.app.state.db_config
+    config: DatabaseConfig = connection.app.state.db_config
     users = UserRepository(session=config.provide_session(connection.app.state, connection.scope))
     if (row := await users.role_and_phone(user_id)) is None:
         raise NotAuthorizedException("User not found")
