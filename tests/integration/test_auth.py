@@ -241,17 +241,20 @@ async def test_random_codes_go_through_the_sms_gateway(
     settings = make_settings(
         tmp_path, database_url, env="prod", sms_gateway_url=sms_gateway.url, sms_gateway_token="gateway-token"
     )
-    phone = new_phone()
+    phones = [new_phone() for _ in range(8)]
     async with serve(create_app(settings)) as client:
-        assert (await client.post("/auth/otp/request", json={"phone": phone})).status_code == 204
-        [message] = sms_gateway.messages
-        assert message["authorization"] == "Bearer gateway-token"
-        assert message["body"]["phone"] == phone
-        code = message["body"]["text"].rsplit(" ", 1)[-1]
-        assert len(code) == 5 and code.isdigit()
-        if code != DEV_CODE:  # the fixed dev code is not accepted in prod
-            response = await client.post("/auth/otp/verify", json={"phone": phone, "code": DEV_CODE})
-            assert response.status_code == 400
+        for phone in phones:
+            assert (await client.post("/auth/otp/request", json={"phone": phone})).status_code == 204
+        assert [message["body"]["phone"] for message in sms_gateway.messages] == phones
+        assert all(message["authorization"] == "Bearer gateway-token" for message in sms_gateway.messages)
+        codes = [message["body"]["text"].rsplit(" ", 1)[-1] for message in sms_gateway.messages]
+        assert all(len(code) == 5 and code.isdigit() for code in codes)
+        # Random: eight equal codes would happen once in 10^35 runs.
+        assert len(set(codes)) > 1
+        # The fixed dev code is not accepted in prod (for a phone whose code it is not; there is always one).
+        phone, code = next((p, c) for p, c in zip(phones, codes, strict=True) if c != DEV_CODE)
+        response = await client.post("/auth/otp/verify", json={"phone": phone, "code": DEV_CODE})
+        assert response.status_code == 400
         response = await client.post("/auth/otp/verify", json={"phone": phone, "code": code})
         assert response.status_code == 200
 
