@@ -14,7 +14,7 @@ import pytest
 from litestar import Litestar
 from sqlalchemy import Executable, select, update
 
-from tests.conftest import TEST_JWT_SECRET, SmsGateway, make_settings, port_open
+from tests.conftest import TEST_JWT_SECRET, SmsGateway, make_settings
 from tests.helpers import ADMIN_SIGNUP_TOKEN, DEV_CODE, Api, claims, new_phone, serve
 from workcommunities.app import AUTH_RATE_LIMIT_STORE, create_app
 from workcommunities.db.models import Company, OtpCode, Profile, User
@@ -269,12 +269,11 @@ async def test_gateway_failure_is_503_and_keeps_no_code(tmp_path: Path, database
     assert await _rows(app, select(OtpCode.id).where(OtpCode.phone == phone)) == []
 
 
-@pytest.mark.skipif(not port_open("127.0.0.1", 6379), reason="no Redis server on 127.0.0.1:6379")
-async def test_rate_limit_is_shared_through_redis(tmp_path: Path, database_url: str) -> None:
+async def test_rate_limit_is_shared_through_redis(
+    tmp_path: Path, database_url: str, redis_url: str, app: Litestar
+) -> None:
     """Two instances behind one load balancer count one client's requests together when REDIS_URL is set."""
-    settings = make_settings(
-        tmp_path, database_url, auth_rate_limit_per_minute=2, redis_url="redis://127.0.0.1:6379/15"
-    )
+    settings = make_settings(tmp_path, database_url, auth_rate_limit_per_minute=2, redis_url=redis_url)
     first, second = create_app(settings), create_app(settings)
     body = {"email": f"{uuid4().hex}@example.com", "password": "whatever"}
     async with serve(first) as one, serve(second) as two:
@@ -312,7 +311,7 @@ async def _admin_account(client: httpx.AsyncClient) -> dict[str, str]:
     return body
 
 
-async def test_password_logins_lock_per_account(tmp_path: Path, database_url: str) -> None:
+async def test_password_logins_lock_per_account(tmp_path: Path, database_url: str, app: Litestar) -> None:
     """Three failures lock that e-mail (the per-IP limit is off here): even the right password is a 429 until the
     window ends, while another account still logs in; a success clears the count."""
     settings = make_settings(tmp_path, database_url, login_failure_limit=3, login_failure_window_seconds=600)
@@ -335,9 +334,11 @@ async def test_password_logins_lock_per_account(tmp_path: Path, database_url: st
         assert (await client.post("/auth/admin/login", json=other)).status_code == 200
 
 
-@pytest.mark.skipif(not port_open("127.0.0.1", 6379), reason="no Redis server on 127.0.0.1:6379")
-async def test_account_lock_is_shared_through_redis(tmp_path: Path, database_url: str) -> None:
-    settings = make_settings(tmp_path, database_url, login_failure_limit=2, redis_url="redis://127.0.0.1:6379/15")
+async def test_account_lock_is_shared_through_redis(
+    tmp_path: Path, database_url: str, redis_url: str, app: Litestar
+) -> None:
+    """Failures on one instance lock the account on the other (`app`: the session's database has the schema)."""
+    settings = make_settings(tmp_path, database_url, login_failure_limit=2, redis_url=redis_url)
     async with serve(create_app(settings)) as one, serve(create_app(settings)) as two:
         account = await _admin_account(one)
         wrong = {**account, "password": "wrong-password"}
