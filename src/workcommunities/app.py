@@ -21,7 +21,7 @@ from litestar_granian import GranianPlugin
 
 from workcommunities import __version__
 from workcommunities.cli import CLIPlugin
-from workcommunities.db.engine import DatabasePlugin, create_db_config
+from workcommunities.db.engine import create_db_config, database_plugins
 from workcommunities.domain.admin.controllers import AdminCommunityController, AdminCompanyController
 from workcommunities.domain.auth.controllers import AuthController
 from workcommunities.domain.auth.guards import document_security, provide_caller, provide_viewer
@@ -95,7 +95,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "viewer": Provide(provide_viewer),
             "company": Provide(provide_company),
         },
-        plugins=[DatabasePlugin(config=db_config), GranianPlugin(), CLIPlugin(), TagsSchemaPlugin()],
+        plugins=[*database_plugins(db_config), GranianPlugin(), CLIPlugin(), TagsSchemaPlugin()],
         type_decoders=[(lambda kind: kind is Tags, decode_tags)],
         exception_handlers=exception_handlers,
         middleware=[http_cache],

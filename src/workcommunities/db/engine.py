@@ -25,6 +25,7 @@ from advanced_alchemy.extensions.litestar._utils import get_aa_scope_state, set_
 from litestar.config.app import AppConfig
 from litestar.datastructures import State
 from litestar.di import Provide
+from litestar.plugins import InitPluginProtocol
 from litestar.types import Scope
 from sqlalchemy import event
 from sqlalchemy.engine.interfaces import DBAPIConnection
@@ -87,7 +88,7 @@ class DatabaseConfig(SQLAlchemyAsyncConfig):
         return super().provide_session(state, scope)
 
     async def committed_session(self, state: State, scope: Scope) -> AsyncGenerator[AsyncSession, None]:
-        """The `db_session` dependency (DatabasePlugin). A write commits after its handler returned and before the
+        """The `db_session` dependency (CommittedSessions). A write commits after its handler returned and before the
         answer is sent, so a commit that fails (the database went away, a deferred check) is answered as an error: a
         2xx only ever goes out for what is committed. A handler that raised commits nothing (the session is closed,
         which rolls back, once the answer is sent); safe requests read in autocommit and commit nothing."""
@@ -97,19 +98,25 @@ class DatabaseConfig(SQLAlchemyAsyncConfig):
             await session.commit()
 
 
-class DatabasePlugin(SQLAlchemyInitPlugin):
-    """Advanced Alchemy's plugin (the engine, sessions and CLI; responses are msgspec Structs, so not its model
-    serialization), its `db_session` dependency being `DatabaseConfig.committed_session`."""
+class CommittedSessions(InitPluginProtocol):
+    """Makes `DatabaseConfig.committed_session` the `db_session` dependency, in place of the plain one that
+    Advanced Alchemy's plugin registers: so it must come after that plugin (`database_plugins`)."""
+
+    def __init__(self, config: DatabaseConfig) -> None:
+        self.config = config
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
-        app_config = super().on_app_init(app_config)
-        for config in self.config:
-            if isinstance(config, DatabaseConfig):
-                app_config.dependencies[config.session_dependency_key] = Provide(config.committed_session)
+        app_config.dependencies[self.config.session_dependency_key] = Provide(self.config.committed_session)
         return app_config
 
 
-def create_db_config(settings: Settings) -> SQLAlchemyAsyncConfig:
+def database_plugins(config: DatabaseConfig) -> list[InitPluginProtocol]:
+    """Advanced Alchemy's plugin (engine, sessions, the `database` CLI; responses are msgspec Structs, so not its
+    model serialization), then the committed sessions."""
+    return [SQLAlchemyInitPlugin(config=config), CommittedSessions(config)]
+
+
+def create_db_config(settings: Settings) -> DatabaseConfig:
     return DatabaseConfig(
         engine_instance=create_engine(settings),
         metadata=metadata,
