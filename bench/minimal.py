@@ -215,12 +215,14 @@ async def _lifespan(receive: Receive, send: Send) -> None:
                 _State.secret = os.environ["JWT_SECRET"]
                 _State.algorithm = os.environ.get("JWT_ALG", "HS256")
                 size = int(os.environ.get("DB_POOL_SIZE", "10"))
-                # Every connection opened up front, so the first requests do not pay for it. Generic plans: with the
-                # default (auto) PostgreSQL plans these statements afresh on every execution (about a millisecond,
-                # more than running them), since the generic plan's estimate is costlier though it is the same plan.
+                # Connections open as the load asks for them (up front, many workers times the pool could exceed the
+                # server's max_connections). Generic plans: with the default (auto) PostgreSQL plans these
+                # statements afresh on every execution (about a millisecond, more than running them), since the
+                # generic plan's estimate is costlier though it is the same plan at this scale (not at 20x, where
+                # the parameter LIMIT makes it sort the table: bench/README.md).
                 _State.pool = await asyncpg.create_pool(
                     dsn(os.environ["DATABASE_URL"]),
-                    min_size=size,
+                    min_size=1,
                     max_size=size,
                     server_settings={"plan_cache_mode": "force_generic_plan"},
                 )

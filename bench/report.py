@@ -69,6 +69,8 @@ def targets(results: dict[str, Any], reference: dict[str, Any] | None) -> list[L
     if rss := results.get("worker_rss_mb"):
         shown = ", ".join(f"{value:.0f}" for value in rss)
         lines.append(Line(max(rss) < MAX_RSS_MB, f"worker peak RSS {shown} MB < {MAX_RSS_MB:.0f} MB"))
+    else:  # no worker process was found to read: the target is not met for want of a figure
+        lines.append(Line(False, f"worker peak RSS < {MAX_RSS_MB:.0f} MB: no Granian worker found to measure"))
     if reference is not None:
         lines += scale_targets(results, reference)
     failed = [
@@ -191,8 +193,9 @@ def explain_markdown(results: dict[str, Any], path: Path) -> Path | None:
     return path
 
 
-def reference_results(directory: Path, exclude: Path | None = None) -> dict[str, Any] | None:
-    """The newest full scale-1 results in `directory`, for `--scale-pass`."""
+def reference_results(directory: Path, machine: dict[str, Any], exclude: Path | None = None) -> dict[str, Any] | None:
+    """The newest full scale-1 results in `directory` measured on this `machine`, for `--scale-pass` (the results
+    committed from another machine are no reference for this one)."""
     found = []
     for path in directory.glob("*.json"):
         if path == exclude:
@@ -201,7 +204,8 @@ def reference_results(directory: Path, exclude: Path | None = None) -> dict[str,
             data = json.loads(path.read_text())
         except (OSError, ValueError):
             continue
-        if data.get("scale") == 1 and not (data.get("scale_pass") or data.get("quick") or data.get("subset")):
+        full = not (data.get("scale_pass") or data.get("quick") or data.get("subset"))
+        if data.get("scale") == 1 and full and data.get("machine") == machine:
             found.append((data.get("finished", ""), path, data))
     if not found:
         return None

@@ -556,9 +556,11 @@ def finish(args: argparse.Namespace, started: datetime, results: dict[str, Any])
     stem += ("-quick" if args.quick else "") + ("-subset" if args.scenarios else "")
     reference = None
     if args.scale_pass:
-        reference = report.reference_results(args.results_dir, exclude=args.results_dir / f"{stem}.json")
+        reference = report.reference_results(
+            args.results_dir, results["machine"], exclude=args.results_dir / f"{stem}.json"
+        )
         if reference is None:
-            print(f"no scale-1 results in {args.results_dir}: run `make bench` first to compare", flush=True)
+            print(f"no scale-1 results of this machine in {args.results_dir}: run `make bench` first", flush=True)
         else:
             results["compared_with"] = reference["file"]
             before = {row["key"]: row.get("load") for row in reference["scenarios"]}

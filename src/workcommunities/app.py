@@ -25,7 +25,7 @@ from workcommunities.db.engine import create_db_config, database_plugins
 from workcommunities.domain.admin.controllers import AdminCommunityController, AdminCompanyController
 from workcommunities.domain.auth.controllers import AuthController
 from workcommunities.domain.auth.guards import document_security, provide_caller, provide_viewer
-from workcommunities.domain.auth.throttle import LoginThrottle
+from workcommunities.domain.auth.throttle import build_login_throttle
 from workcommunities.domain.communities.controllers import CommunityController
 from workcommunities.domain.companies.controllers import CompanyController
 from workcommunities.domain.companies.deps import provide_company
@@ -71,6 +71,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings.check()
     db_config = create_db_config(settings)
     sms_sender = build_sms_sender(settings)
+    login_throttle = build_login_throttle(
+        settings.redis_url, limit=settings.login_failure_limit, window=settings.login_failure_window_seconds
+    )
     logging.getLogger("workcommunities").setLevel(settings.log_level)
     app = Litestar(
         route_handlers=[
@@ -104,18 +107,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
         # collections under load then walk only what requests create, which keeps their pauses out of the p99.
         on_startup=[gc.freeze],
         # Close pooled connections on shutdown, so a stopping worker leaves none behind on the database.
-        on_shutdown=[db_config.get_engine().dispose, sms_sender.close],
+        on_shutdown=[db_config.get_engine().dispose, sms_sender.close, login_throttle.close],
         stores={AUTH_RATE_LIMIT_STORE: _store(settings, AUTH_RATE_LIMIT_STORE)},
         state=State(
             {
                 "settings": settings,
                 "db_config": db_config,
                 "sms_sender": sms_sender,
-                "login_throttle": LoginThrottle(
-                    _store(settings, "login_failures"),
-                    limit=settings.login_failure_limit,
-                    window=settings.login_failure_window_seconds,
-                ),
+                "login_throttle": login_throttle,
                 # Built here so that a bad storage configuration stops the start, not the first upload.
                 "media_storage": build_storage(settings),
             }

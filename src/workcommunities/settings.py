@@ -45,7 +45,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     # Requests per minute per client IP on /auth; 0 switches the limit off (load tests).
     auth_rate_limit_per_minute: int = 30
     admin_signup_token: str = ""
-    # Failed password logins per account (e-mail) before it is locked until the window ends (domain/auth/throttle.py).
+    # Password tries per account (e-mail) before it is locked until the window ends; 0 = off (domain/auth/throttle.py).
     login_failure_limit: int = 10
     login_failure_window_seconds: int = 900
 

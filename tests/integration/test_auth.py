@@ -334,6 +334,28 @@ async def test_password_logins_lock_per_account(tmp_path: Path, database_url: st
         assert (await client.post("/auth/admin/login", json=other)).status_code == 200
 
 
+@pytest.mark.parametrize("shared", [False, True])
+async def test_tries_sent_at_once_cannot_outrun_the_account_lock(
+    tmp_path: Path, database_url: str, redis_url: str, app: Litestar, shared: bool
+) -> None:
+    """Each try is counted before its password is checked: of 20 wrong passwords sent together, only the first 3
+    are checked at all, in memory and through Redis."""
+    settings = make_settings(tmp_path, database_url, login_failure_limit=3, redis_url=redis_url if shared else "")
+    async with serve(create_app(settings)) as client:
+        account = await _admin_account(client)
+        wrong = {**account, "password": "wrong-password"}
+        answers = await asyncio.gather(*(client.post("/auth/admin/login", json=wrong) for _ in range(20)))
+    assert sorted(response.status_code for response in answers) == [400] * 3 + [429] * 17
+
+
+async def test_login_lock_can_be_switched_off(tmp_path: Path, database_url: str, app: Litestar) -> None:
+    async with serve(create_app(make_settings(tmp_path, database_url, login_failure_limit=0))) as client:
+        account = await _admin_account(client)
+        wrong = {**account, "password": "wrong-password"}
+        assert [(await client.post("/auth/admin/login", json=wrong)).status_code for _ in range(12)] == [400] * 12
+        assert (await client.post("/auth/admin/login", json=account)).status_code == 200
+
+
 async def test_account_lock_is_shared_through_redis(
     tmp_path: Path, database_url: str, redis_url: str, app: Litestar
 ) -> None:

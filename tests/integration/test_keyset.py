@@ -5,12 +5,14 @@ Rows are inserted with the models so that timestamps tie on purpose: the id must
 
 from __future__ import annotations
 
+import base64
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 import httpx
+import msgspec
 import pytest
 from litestar import Litestar
 
@@ -152,6 +154,22 @@ async def test_bad_cursors_are_400(client: httpx.AsyncClient, app: Litestar) -> 
     assert response.json()["detail"]
     # Lists that are not keyset ignore the parameter like any unknown one.
     assert (await client.get("/communities/", params={"cursor": "garbage!"})).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("order", "at"),
+    [
+        ("newest", "2024-01-01T00:00:00"),  # no zone
+        ("newest", "9999-12-31T23:59:59-14:00"),  # past the calendar in UTC
+        ("soonest", "0001-01-01T00:00:00+14:00"),  # before it
+    ],
+)
+async def test_crafted_cursor_times_are_400(client: httpx.AsyncClient, order: str, at: str) -> None:
+    """A cursor decodes to any time msgspec can read; only one this app could have made reaches the query."""
+    crafted = base64.urlsafe_b64encode(msgspec.msgpack.encode([order, at, str(UUID(int=1))])).decode().rstrip("=")
+    path = "/content/posts" if order == "newest" else "/events/upcoming"
+    response = await client.get(path, params={"cursor": crafted})
+    assert (response.status_code, response.json()) == (400, {"detail": "Invalid cursor"})
 
 
 async def test_a_cursor_page_costs_what_the_first_page_costs(

@@ -14,7 +14,7 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Generic, TypeVar
 from uuid import UUID
 
@@ -108,10 +108,15 @@ def encode_cursor(cursor: Cursor) -> str:
 
 
 def decode_cursor(text: str) -> Cursor:
+    """The cursor a client sent back; anything this module did not make (a time without a zone, or one outside the
+    calendar once in UTC) is a 400."""
     try:
         raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-        return msgspec.msgpack.decode(raw, type=Cursor)
-    except (binascii.Error, ValueError, msgspec.DecodeError) as exc:
+        cursor = msgspec.msgpack.decode(raw, type=Cursor)
+        if cursor.at.tzinfo is None:
+            raise ValueError("a cursor's time has a zone")
+        return msgspec.structs.replace(cursor, at=cursor.at.astimezone(UTC))
+    except (binascii.Error, ValueError, OverflowError, msgspec.DecodeError) as exc:
         raise BadRequest(INVALID_CURSOR) from exc
 
 

@@ -129,11 +129,10 @@ class AuthService(Service[OtpCode, LoginCodeRepository]):
 
     async def password_login(self, data: EmailPasswordIn, role: Role) -> TokenOut:
         """A token for the right e-mail and password; the account locks after repeated failures (throttle.py)."""
-        await self.throttle.check(data.email)
+        await self.throttle.attempt(data.email)
         user = await self.users.get_one_or_none(email=data.email)
         valid = await verify_password(data.password, user.password_hash if user is not None else None)
         if user is None or not valid or user.role != role:
-            await self.throttle.failed(data.email)
             raise BadRequest("Invalid credentials")
         await self.throttle.succeeded(data.email)
         company_id = await self.companies.oldest_owned(user.id) if role == Role.company else None
