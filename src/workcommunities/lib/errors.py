@@ -142,6 +142,18 @@ def unavailable_handler(_: Request[Any, Any, Any], exc: Exception) -> Response[A
     return _json(HTTP_503_SERVICE_UNAVAILABLE, UNAVAILABLE, {"Retry-After": "1"})
 
 
+def os_error_handler(request: Request[Any, Any, Any], exc: OSError) -> Response[Any]:
+    """An OS error raised inside the database driver while it connects (the server's socket file is gone while it
+    restarts, say) means the database cannot be reached: a 503 like a refused connection. Anywhere else it is a
+    500."""
+    traceback = exc.__traceback__
+    while traceback is not None:
+        if str(traceback.tb_frame.f_globals.get("__name__", "")).startswith("asyncpg."):
+            return unavailable_handler(request, exc)
+        traceback = traceback.tb_next
+    return internal_error_handler(request, exc)
+
+
 def database_error_handler(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[Any]:
     """A lost connection or a database going down is a 503. A value the database refuses although the request
     validated (SQLSTATE class 22, "data exception": a NUL character in text on PostgreSQL, say) is bad input, so a
@@ -191,6 +203,7 @@ exception_handlers: dict[type[Exception] | int, Any] = {
     # Refused, reset or timed-out connections to the database (asyncpg raises them as they are) or the storage.
     ConnectionError: unavailable_handler,
     TimeoutError: unavailable_handler,
+    OSError: os_error_handler,
     RecursionError: recursion_error_handler,
     HTTP_500_INTERNAL_SERVER_ERROR: internal_error_handler,
     Exception: internal_error_handler,
