@@ -243,12 +243,14 @@ class StatementCounter:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine.sync_engine
         self.statements: list[str] = []
+        self.parameters: list[Any] = []  # each statement's, as the driver got them
 
-    def _record(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+    def _record(self, _conn: Any, _cursor: Any, statement: str, parameters: Any, *_args: Any) -> None:
         self.statements.append(statement)
+        self.parameters.append(parameters)
 
     def __enter__(self) -> StatementCounter:
-        self.statements = []
+        self.statements, self.parameters = [], []
         event.listen(self.engine, "before_cursor_execute", self._record)
         return self
 

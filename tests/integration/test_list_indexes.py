@@ -8,7 +8,6 @@ order changes without its index, or an index is dropped.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,9 +17,8 @@ from uuid import UUID
 import httpx
 import pytest
 from litestar import Litestar
-from sqlalchemy import event
 
-from tests.conftest import make_settings
+from tests.conftest import StatementCounter, make_settings
 from tests.helpers import Api, bearer, claims, serve
 from workcommunities.app import create_app
 from workcommunities.db.models import Case, Community, Content, ContentType, Membership, metadata
@@ -50,22 +48,6 @@ async def served(pg_database: str, tmp_path: Path) -> AsyncIterator[Served]:
         company = (await client.get("/companies/me", headers=bearer(company_token))).json()
         community = await _fill(app, UUID(company["id"]), UUID(claims(student_token)["sub"]))
         yield Served(app, client, community)
-
-
-@contextmanager
-def captured(app: Litestar) -> Iterator[list[tuple[str, Any]]]:
-    """The statements (and their parameters) the app runs inside the block."""
-    engine = app.state.db_config.get_engine().sync_engine
-    seen: list[tuple[str, Any]] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_args: Any) -> None:
-        seen.append((statement, parameters))
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 def _nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -126,11 +108,13 @@ LISTS = [
 async def test_each_list_reads_in_index_order(served: Served, path: str, reader: str | None, index: str) -> None:
     headers = bearer(await Api(served.client).admin()) if reader == "admin" else {}
     url = path.format(community=served.community)
-    with captured(served.app) as seen:
+    with StatementCounter(served.app.state.db_config.get_engine()) as seen:
         response = await served.client.get(url, headers=headers)
     assert response.status_code == 200, response.text
     # The list's statement (a token's user lookup or an existence check has no LIMIT).
-    [(statement, parameters)] = [(s, p) for s, p in seen if " LIMIT " in s]
+    [(statement, parameters)] = [
+        (s, p) for s, p in zip(seen.statements, seen.parameters, strict=True) if " LIMIT " in s
+    ]
     nodes = await _plan(served.app, statement, parameters)
     assert not [node for node in nodes if "Sort" in node["Node Type"]], (url, [n["Node Type"] for n in nodes])
     assert index in {node.get("Index Name") for node in nodes}, (url, [n.get("Index Name") for n in nodes])
@@ -138,10 +122,10 @@ async def test_each_list_reads_in_index_order(served: Served, path: str, reader:
 
 async def test_cursor_pages_read_in_index_order(served: Served) -> None:
     cursor = (await served.client.get("/content/posts?limit=5")).headers["x-next-cursor"]
-    with captured(served.app) as seen:
+    with StatementCounter(served.app.state.db_config.get_engine()) as seen:
         response = await served.client.get(f"/content/posts?limit=5&cursor={cursor}")
     assert response.status_code == 200, response.text
-    [(statement, parameters)] = seen
+    [statement], [parameters] = seen.statements, seen.parameters
     nodes = await _plan(served.app, statement, parameters)
     assert not [node for node in nodes if "Sort" in node["Node Type"]]
     assert "ix_content_feed" in {node.get("Index Name") for node in nodes}

@@ -26,6 +26,8 @@ class Counter(Protocol):
 
     async def clear(self, key: str) -> None: ...
 
+    async def close(self) -> None: ...
+
 
 class MemoryCounter:
     """A worker's own counts. Reading and writing a count awaits nothing, so the event loop makes it atomic."""
@@ -45,6 +47,9 @@ class MemoryCounter:
 
     async def clear(self, key: str) -> None:
         self._counts.pop(key, None)
+
+    async def close(self) -> None:
+        pass
 
 
 class RedisCounter:
@@ -90,8 +95,7 @@ class LoginThrottle:
             await self.counter.clear(self._key(email))
 
     async def close(self) -> None:
-        if isinstance(self.counter, RedisCounter):
-            await self.counter.close()
+        await self.counter.close()
 
 
 def build_login_throttle(redis_url: str, *, limit: int, window: int) -> LoginThrottle:

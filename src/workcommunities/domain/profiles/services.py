@@ -11,16 +11,11 @@ from uuid import UUID
 
 from workcommunities.db import AnyRow
 from workcommunities.db.models import Profile, ProfileSkill, ProfileStatus, User
-from workcommunities.domain.communities.repositories import CommunityRepository
 from workcommunities.domain.communities.schemas import CommunityOut
-from workcommunities.domain.events.repositories import EventRepository
-from workcommunities.domain.events.schemas import EventOut
 from workcommunities.domain.media.repositories import MediaRepository
 from workcommunities.domain.profiles.schemas import ProfileOut, ProfileUpdateIn
 from workcommunities.domain.reference.repositories import SkillRepository, StatusRepository
-from workcommunities.domain.reference.schemas import SkillOut, StatusOut
 from workcommunities.domain.users.repositories import ProfileRepository, UserRepository
-from workcommunities.lib.aggregate import decode_list
 from workcommunities.lib.errors import NotFound
 from workcommunities.lib.repository import Service, Uses
 from workcommunities.lib.schema import present
@@ -36,29 +31,15 @@ class ProfileService(Service[Profile, ProfileRepository]):
     statuses = Uses(StatusRepository)
     users = Uses(UserRepository)
     media = Uses(MediaRepository)
-    communities = Uses(CommunityRepository)
-    events = Uses(EventRepository)
 
     async def me(self, user_id: UUID) -> ProfileOut:
         """The caller's profile (created empty if missing), with skills, statuses, communities and joined events:
         one statement on PostgreSQL, six on SQLite."""
         now = datetime.now(UTC)
         row = await self._own(user_id, now)
-        if self.repository.aggregates_json:
-            lists = {
-                "skills": decode_list(row.skills_json, SkillOut),
-                "statuses": decode_list(row.statuses_json, StatusOut),
-                "communities": decode_list(row.communities_json, CommunityOut),
-                "joined_events": decode_list(row.events_json, EventOut),
-            }
-        else:
-            lists = {
-                "skills": (await self.skills.ordered(ProfileSkill.profile_id, [row.id])).get(row.id, []),
-                "statuses": (await self.statuses.ordered(ProfileStatus.profile_id, [row.id])).get(row.id, []),
-                "communities": await self.communities.member_of(user_id, CommunityOut),
-                "joined_events": await self.events.joined_by(user_id, now, JOINED_EVENTS_LIMIT),
-            }
-        return ProfileOut.from_row(row, user_id=user_id.hex, **lists)
+        lists = await self.repository.lists(row, row.id, user_id, CommunityOut)
+        events = await self.repository.joined_events(row, user_id, now, JOINED_EVENTS_LIMIT)
+        return ProfileOut.from_row(row, user_id=user_id.hex, joined_events=events, **lists)
 
     async def update_me(self, user_id: UUID, data: ProfileUpdateIn) -> ProfileOut:
         """Apply the fields present in the body: text through the repository's update, lists replaced, the avatar on

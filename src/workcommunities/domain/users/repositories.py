@@ -10,13 +10,16 @@ from sqlalchemy import BindParameter, bindparam, exists, select
 
 from workcommunities.db import AnyRow, AnySelect
 from workcommunities.db.models import Profile, ProfileSkill, ProfileStatus, Status, User
-from workcommunities.domain.communities.repositories import communities_json, with_member
+from workcommunities.domain.communities.repositories import CommunityRepository, ShapeT, communities_json, with_member
 from workcommunities.domain.communities.schemas import CommunityForUserOut
-from workcommunities.domain.events.repositories import joined_json
-from workcommunities.domain.reference.repositories import ordered_json
+from workcommunities.domain.events.repositories import EventRepository, joined_json
+from workcommunities.domain.events.schemas import EventOut
+from workcommunities.domain.reference.repositories import SkillRepository, StatusRepository, ordered_json
+from workcommunities.domain.reference.schemas import SkillOut, StatusOut
 from workcommunities.domain.users.schemas import UserOut
+from workcommunities.lib.aggregate import decode_list
 from workcommunities.lib.pagination import Page, pages
-from workcommunities.lib.repository import Repository, repository_errors
+from workcommunities.lib.repository import Repository, Uses, repository_errors
 
 ACCOUNT_EXISTS = "Account already exists"
 
@@ -82,6 +85,40 @@ class UserRepository(Repository[User]):
 
 class ProfileRepository(Repository[Profile]):
     model_type = Profile
+
+    skills = Uses(SkillRepository)
+    statuses = Uses(StatusRepository)
+    communities = Uses(CommunityRepository)
+    events = Uses(EventRepository)
+
+    async def lists(
+        self, row: AnyRow, profile_id: UUID | None, user_id: UUID, communities: type[ShapeT]
+    ) -> dict[str, Any]:
+        """A profile's skills, statuses and membership communities for its response: decoded from the JSON columns
+        of `row` (PostgreSQL: `skills_and_statuses_json`, `communities_json`), or read with a statement each
+        (SQLite)."""
+        if self.aggregates_json:
+            return {
+                "skills": decode_list(row.skills_json, SkillOut),
+                "statuses": decode_list(row.statuses_json, StatusOut),
+                "communities": decode_list(row.communities_json, communities),
+            }
+        skills: list[SkillOut] = []
+        statuses: list[StatusOut] = []
+        if profile_id is not None:  # an imported user may have no profile yet
+            skills = (await self.skills.ordered(ProfileSkill.profile_id, [profile_id])).get(profile_id, [])
+            statuses = (await self.statuses.ordered(ProfileStatus.profile_id, [profile_id])).get(profile_id, [])
+        return {
+            "skills": skills,
+            "statuses": statuses,
+            "communities": await self.communities.member_of(user_id, communities),
+        }
+
+    async def joined_events(self, row: AnyRow, user_id: UUID, now: datetime, limit: int) -> list[EventOut]:
+        """The joined upcoming events of an `own` row: its JSON column (PostgreSQL), or one more statement."""
+        if self.aggregates_json:
+            return decode_list(row.events_json, EventOut)
+        return await self.events.joined_by(user_id, now, limit)
 
     async def own(self, user_id: UUID, now: datetime, events: int) -> AnyRow | None:
         """The profile's columns with the user's avatar; on PostgreSQL with its lists as JSON columns (one

@@ -5,14 +5,10 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from workcommunities.db.models import Profile, ProfileSkill, ProfileStatus, Role, User
-from workcommunities.domain.communities.repositories import CommunityRepository
+from workcommunities.db.models import Profile, Role, User
 from workcommunities.domain.communities.schemas import CommunityForUserOut
-from workcommunities.domain.reference.repositories import SkillRepository, StatusRepository
-from workcommunities.domain.reference.schemas import SkillOut, StatusOut
 from workcommunities.domain.users.repositories import ProfileRepository, UserRepository
 from workcommunities.domain.users.schemas import UserDetailOut, UserOut
-from workcommunities.lib.aggregate import decode_list
 from workcommunities.lib.errors import BadRequest, NotFound
 from workcommunities.lib.pagination import Page
 from workcommunities.lib.repository import Service, Uses
@@ -23,9 +19,6 @@ class UserService(Service[User, UserRepository]):
     repository_type = UserRepository
 
     profiles = Uses(ProfileRepository)
-    skills = Uses(SkillRepository)
-    statuses = Uses(StatusRepository)
-    communities = Uses(CommunityRepository)
 
     async def create_account(
         self, role: Role, *, phone: str | None = None, email: str | None = None, password: str | None = None
@@ -49,17 +42,5 @@ class UserService(Service[User, UserRepository]):
         row = await self.repository.public(user_id)
         if row is None:
             raise NotFound()
-        if self.repository.aggregates_json:
-            lists = {
-                "skills": decode_list(row.skills_json, SkillOut),
-                "statuses": decode_list(row.statuses_json, StatusOut),
-                "communities": decode_list(row.communities_json, CommunityForUserOut),
-            }
-        else:
-            owners = [row.profile_id] if row.profile_id is not None else []
-            lists = {
-                "skills": (await self.skills.ordered(ProfileSkill.profile_id, owners)).get(row.profile_id, []),
-                "statuses": (await self.statuses.ordered(ProfileStatus.profile_id, owners)).get(row.profile_id, []),
-                "communities": await self.communities.member_of(user_id, CommunityForUserOut),
-            }
+        lists = await self.profiles.lists(row, row.profile_id, user_id, CommunityForUserOut)
         return UserDetailOut.from_row(row, **phone_privacy(viewer, user_id), **lists)
