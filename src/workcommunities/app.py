@@ -37,6 +37,7 @@ from workcommunities.domain.profiles.controllers import ProfileController
 from workcommunities.domain.reference.controllers import ReferenceController
 from workcommunities.domain.system.controllers import DocsController, SystemController
 from workcommunities.domain.users.controllers import UserController
+from workcommunities.lib.dependencies import resolve_sequentially
 from workcommunities.lib.errors import exception_handlers
 from workcommunities.lib.http_headers import http_cache, security_headers
 from workcommunities.lib.pagination import NEXT_CURSOR
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         settings.redis_url, limit=settings.login_failure_limit, window=settings.login_failure_window_seconds
     )
     logging.getLogger("workcommunities").setLevel(settings.log_level)
+    resolve_sequentially()
     app = Litestar(
         route_handlers=[
             SystemController,

@@ -15,7 +15,7 @@ from typing import Any, TypeAlias, TypeVar
 import msgspec
 from advanced_alchemy.types import GUID
 from msgspec import inspect as msgspec_inspect
-from sqlalchemy import JSON, ColumnElement, Text, Uuid, case, cast, false, func, literal_column
+from sqlalchemy import JSON, ColumnElement, Text, Uuid, case, cast, false, func, literal_column, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -50,8 +50,22 @@ def _nullable(value: Expression) -> bool:
     return bool(getattr(column, "nullable", True))
 
 
+def wire_time(column: Expression) -> ColumnElement[str]:
+    """A time column as msgspec writes an aware datetime: UTC, `Z`, microseconds only when there are any (NULL stays
+    NULL)."""
+    text = func.to_char(column.op("AT TIME ZONE")(text_constant("UTC")), text_constant('YYYY-MM-DD"T"HH24:MI:SS.US'))
+    return func.replace(text, text_constant(".000000"), text_constant("")).op("||")(text_constant("Z"))
+
+
+def _is_time(kind: msgspec_inspect.Type) -> bool:
+    """A datetime field (null allowed)."""
+    kinds = kind.types if isinstance(kind, msgspec_inspect.UnionType) else (kind,)
+    return any(isinstance(each, msgspec_inspect.DateTimeType) for each in kinds)
+
+
 def json_object(out: type[Out], fields: Mapping[str, Expression]) -> ColumnElement[Any]:
-    """A JSON object with `out`'s fields in order, from `fields` (one SQL expression per field name)."""
+    """A JSON object with `out`'s fields in order, from `fields` (one SQL expression per field name), each value
+    written as msgspec writes it for `out` (so a page can go out as PostgreSQL wrote it: `wire_list`)."""
     info = msgspec_inspect.type_info(out)
     assert isinstance(info, msgspec_inspect.StructType)
     pairs: list[Any] = []
@@ -60,6 +74,8 @@ def json_object(out: type[Out], fields: Mapping[str, Expression]) -> ColumnEleme
         nullable = _nullable(value)
         if isinstance(value.type, GUID | Uuid):
             value = wire_id(value)
+        elif _is_time(field.type):
+            value = wire_time(value)
         if isinstance(value.type, JSON) and isinstance(field.type, msgspec_inspect.ListType):
             # A JSON list column (JSONB on PostgreSQL, db/models/_base.py) may hold JSON null (old rows): [] too.
             value = case((func.jsonb_typeof(value) == text_constant("array"), value), else_=literal_column("'[]'"))
@@ -74,6 +90,14 @@ def json_row(out: type[Out], query: AnySelect) -> ColumnElement[Any]:
     return json_object(out, {str(column.key): column for column in query.selected_columns})
 
 
+def json_page(query: AnySelect, out: type[Out], *order: str) -> AnySelect:
+    """A page of the column SELECT `query` (its labels are `out`'s fields) in one row (PostgreSQL): `items`, its JSON
+    array in the order of the named columns, for `wire_list`."""
+    page = query.subquery("page")
+    item = json_object(out, dict(page.c.items()))
+    return select(json_list(item, *(page.c[name] for name in order)).label("items"))
+
+
 def json_array(item: ColumnElement[Any], *order_by: Any) -> ColumnElement[Any]:
     """The JSON array of `item` over the rows of the enclosing subquery, in `order_by` ("[]" when none), as JSON: a
     list nested in another `json_object`."""
@@ -84,6 +108,12 @@ def json_array(item: ColumnElement[Any], *order_by: Any) -> ColumnElement[Any]:
 def json_list(item: ColumnElement[Any], *order_by: Any) -> ColumnElement[str]:
     """`json_array` as text: a column of the statement's own rows, which `decode_list` reads."""
     return cast(json_array(item, *order_by), Text)
+
+
+def wire_list(text: str) -> msgspec.Raw:
+    """A `json_list` column as the response body itself, compact, as msgspec would write its Structs (`json_object`
+    writes every value in their wire form): a hot page skips decoding into Structs and encoding them again."""
+    return msgspec.Raw(msgspec.json.format(text, indent=-1))
 
 
 def decode_list(text: str | bytes, item: type[T]) -> list[T]:

@@ -152,13 +152,15 @@ class Page(msgspec.Struct, frozen=True):
 
 @dataclass(frozen=True)
 class Paged(Generic[T]):
-    """A keyset page: its items, and the cursor of the next page ("" when there is none)."""
+    """A page: its items (or, from PostgreSQL, their JSON as it goes out: `lib.aggregate.wire_list`), and on a keyset
+    list the cursor of the next page ("" when there is none)."""
 
-    items: list[T]
-    next_cursor: str
+    items: list[T] | msgspec.Raw
+    next_cursor: str = ""
 
     def response(self) -> Response[list[T]]:
-        return Response(self.items, headers={NEXT_CURSOR: self.next_cursor} if self.next_cursor else None)
+        items: Any = self.items  # a Raw is written out as it is
+        return Response(items, headers={NEXT_CURSOR: self.next_cursor} if self.next_cursor else None)
 
 
 def page_provider(default_limit: int = 20, *, keyset: bool = False) -> Provide:

@@ -56,7 +56,7 @@ async def authenticate(connection: AnyConnection) -> Principal:
     claimed = claims.get("company_id")
     principal = Principal(
         user_id=user_id,
-        role=row.role,
+        role=Role(row.role),
         phone=row.phone,
         claimed_company_id=parse_id(claimed) if isinstance(claimed, str) else None,
     )

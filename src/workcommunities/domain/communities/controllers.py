@@ -42,8 +42,8 @@ class CommunityController(Controller):
     )
     async def list_all(
         self, communities: NamedDependency[CommunityService], page: NamedDependency[Page]
-    ) -> list[CommunityOut]:
-        return await communities.public(page)
+    ) -> Response[list[CommunityOut]]:
+        return (await communities.public(page)).response()
 
     @get(
         "/by-company/{company_id:str}",

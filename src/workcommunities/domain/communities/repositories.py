@@ -22,9 +22,9 @@ from workcommunities.domain.communities.schemas import (
     CommunityMemberOut,
     CommunityOut,
 )
-from workcommunities.lib.aggregate import decode_list, json_list, json_object, json_row
+from workcommunities.lib.aggregate import decode_list, json_list, json_object, json_page, json_row, wire_list
 from workcommunities.lib.errors import NotFound
-from workcommunities.lib.pagination import Page, pages
+from workcommunities.lib.pagination import Page, Paged, pages
 from workcommunities.lib.repository import Repository, count_per_row
 from workcommunities.lib.security import Principal, phone_privacy, viewer_kind, viewer_params, visible_phone
 
@@ -112,9 +112,17 @@ def _detail(viewer: str) -> AnySelect:
 class CommunityRepository(Repository[Community]):
     model_type = Community
 
-    async def live(self, page: Page) -> list[CommunityOut]:
-        """A page of the communities that are not archived, by name."""
-        return [CommunityOut.from_row(row) for row in await self.rows(LIVE_PAGES[page.shape], page.params())]
+    async def live(self, page: Page) -> Paged[CommunityOut]:
+        """A page of the communities that are not archived, by name (on PostgreSQL as it goes out: the list every
+        client opens with)."""
+        if not self.aggregates_json:
+            return Paged([CommunityOut.from_row(row) for row in await self.rows(LIVE_PAGES[page.shape], page.params())])
+        statement = self.prepared(
+            ("live_json", page.shape), lambda: json_page(LIVE_PAGES[page.shape], CommunityOut, "name", "id")
+        )
+        row = await self.driver_row(statement, page.params())
+        assert row is not None, "an aggregate answers one row"
+        return Paged(wire_list(row.items))
 
     async def of_company(self, company_id: UUID, page: Page | None = None) -> list[CommunityOut]:
         """A company's communities that are not archived, by name: a page, or all (on the company's own page)."""

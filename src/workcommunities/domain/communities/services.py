@@ -42,7 +42,7 @@ class CommunityService(Service[Community, CommunityRepository]):
 
     # --- lists ----------------------------------------------------------------------------------------------------
 
-    async def public(self, page: Page) -> list[CommunityOut]:
+    async def public(self, page: Page) -> Paged[CommunityOut]:
         return await self.repository.live(page)
 
     async def mine(self, caller: Principal, page: Page) -> list[CommunityOut]:

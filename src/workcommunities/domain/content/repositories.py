@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
-from sqlalchemy import BindParameter, ScalarSelect, Subquery, bindparam, case, literal, select, union_all
+from sqlalchemy import BindParameter, ScalarSelect, Subquery, bindparam, case, func, literal, select, union_all
 from sqlalchemy.dialects.postgresql import aggregate_order_by, array_agg
 
 from workcommunities.db import AnyRow, AnySelect
@@ -35,7 +35,7 @@ from workcommunities.domain.media.repositories import MEDIA_COLUMNS, MEDIA_JSON
 from workcommunities.domain.media.schemas import MediaOut
 from workcommunities.domain.reference.repositories import SkillRepository, ordered_json
 from workcommunities.domain.reference.schemas import SkillOut
-from workcommunities.lib.aggregate import decode_list, json_array, json_list, json_object
+from workcommunities.lib.aggregate import decode_list, json_array, json_list, json_object, wire_list
 from workcommunities.lib.errors import NotFound
 from workcommunities.lib.pagination import KeysetOrder, Page, Paged, paged, pages
 from workcommunities.lib.repository import Repository, Uses
@@ -110,9 +110,9 @@ def _shows_media(out: type[Out]) -> bool:
 
 
 def page_json(query: AnySelect, out: type[Out], order: KeysetOrder | None) -> AnySelect:
-    """A page of content `query` in one row (PostgreSQL): `items`, the JSON array of `out` in `order`, and the `order`
-    key of its last row (`last_at`, `last_id`: the next cursor). Each item's media and skills are read for the rows
-    of the page only: an OFFSET skips rows before these lists are built."""
+    """A page of content `query` in one row (PostgreSQL): `items`, the JSON array of `out` in `order`, its `size`,
+    and the `order` key of its last row (`last_at`, `last_id`: the next cursor). Each item's media and skills are
+    read for the rows of the page only: an OFFSET skips rows before these lists are built."""
     page = query.subquery("page")
     fields: dict[str, Any] = {**page.c, "skills": ordered_json(ContentSkill.content_id, page.c.id, nested=True)}
     if _shows_media(out):
@@ -125,6 +125,7 @@ def page_json(query: AnySelect, out: type[Out], order: KeysetOrder | None) -> An
     forwards, backwards = (descending, ascending) if order.descending else (ascending, descending)
     return select(
         json_list(item, *forwards).label("items"),
+        func.count().label("size"),
         array_agg(aggregate_order_by(at, *backwards))[1].label("last_at"),
         array_agg(aggregate_order_by(row_id, *backwards))[1].label("last_id"),
     )
@@ -190,7 +191,12 @@ class ContentRepository(Repository[Content]):
         (`Repository.prepared`); the page's place and `values` are its bind parameters."""
         shape = page.shape
         statement = self.prepared((name, shape), lambda: self.listing(paged(query(), order, shape=shape), out, order))
-        items, last = await self.read(out, statement, {**page.params(order), **values}, order)
+        params = {**page.params(order), **values}
+        if self.aggregates_json:  # the page as PostgreSQL wrote it, straight to the wire
+            row = await self.driver_row(statement, params)
+            assert row is not None, "an aggregate answers one row"
+            return Paged(wire_list(row.items), page.next_cursor(order, row.size, (row.last_at, row.last_id)))
+        items, last = await self.read(out, statement, params, order)
         return Paged(items, page.next_cursor(order, len(items), last))
 
     async def one(self, out: type[OutT], query: AnySelect) -> OutT | None:

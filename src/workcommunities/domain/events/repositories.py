@@ -73,8 +73,11 @@ class EventRepository(ContentRepository):
         )
 
     async def joined_by(self, user_id: UUID, now: datetime, limit: int) -> list[EventOut]:
-        """Upcoming events the user joined, soonest first, at most `limit` (their profile shows them)."""
-        return (await self.upcoming(now, Page(0, limit), joined_by=user_id)).items
+        """Upcoming events the user joined, soonest first, at most `limit` (their profile shows them on SQLite;
+        PostgreSQL reads them with the profile: `joined_json`)."""
+        items = (await self.upcoming(now, Page(0, limit), joined_by=user_id)).items
+        assert isinstance(items, list)
+        return items
 
     async def event(self, event_id: UUID) -> EventOut:
         """An event as every list shows it (the answer of a write)."""

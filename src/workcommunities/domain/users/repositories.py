@@ -61,8 +61,9 @@ class UserRepository(Repository[User]):
     error_messages = repository_errors(duplicate_key=ACCOUNT_EXISTS)
 
     async def role_and_phone(self, user_id: UUID) -> AnyRow | None:
-        """What a request's guard needs of its caller: one indexed lookup."""
-        return await self.row(ROLE_AND_PHONE, {"user_id": user_id})
+        """What a request's guard needs of its caller: one indexed lookup, on every authenticated request (so
+        straight to the driver; `role` comes back as text)."""
+        return await self.driver_row(ROLE_AND_PHONE, {"user_id": user_id})
 
     async def email_taken(self, email: str) -> bool:
         return bool(await self.session.scalar(select(exists().where(User.email == email))))
