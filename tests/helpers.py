@@ -48,18 +48,40 @@ def cli(
 
 
 @contextmanager
-def granian(env: dict[str, str]) -> Iterator[str]:
-    """`workcommunities run` (Granian, one worker) on a free loopback port with `env` over this process's
-    environment, as the Containerfile and `make run` start it; yields its base URL and stops it."""
+def granian(env: dict[str, str], log: Path | None = None, workers: int = 1) -> Iterator[str]:
+    """`workcommunities run` (Granian, `workers` processes) on a free loopback port with `env` over this process's
+    environment, as the Containerfile and `make run` start it; yields its base URL and stops it (SIGTERM, waiting for
+    it to end). `log`: a file that takes its output."""
+    with granian_process(env, log, workers) as (base, _):
+        yield base
+
+
+@contextmanager
+def granian_process(
+    env: dict[str, str], log: Path | None = None, workers: int = 1
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`granian`, yielding the server's process too (its group gets the SIGTERM at the end, if it still runs)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
+    output = log.open("wb") if log is not None else subprocess.DEVNULL
     server = subprocess.Popen(
-        [sys.executable, "-m", "workcommunities", "run", "--host", "127.0.0.1", "--port", str(port), "--wc", "1"],
+        [
+            sys.executable,
+            "-m",
+            "workcommunities",
+            "run",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--wc",
+            str(workers),
+        ],
         env={**os.environ, **env},
         cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=output,
+        stderr=subprocess.STDOUT,
         start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
@@ -74,10 +96,13 @@ def granian(env: dict[str, str]) -> Iterator[str]:
             assert server.poll() is None, "the server exited"
             assert time.monotonic() < deadline, "no /health within a minute"
             time.sleep(0.2)
-        yield base
+        yield base, server
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
+        if log is not None:
+            output.close()  # type: ignore[union-attr]
 
 
 def new_phone() -> str:

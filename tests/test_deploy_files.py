@@ -51,12 +51,21 @@ APP_SETTINGS = (
     "REDIS_URL",
     "CORS_ORIGINS",
     "LOG_LEVEL",
+    "LOG_FORMAT",
+    "METRICS_TOKEN",
     "DB_POOL_SIZE",
 )
 # Variables the deployment itself needs in .env besides the app settings.
 DEPLOY_VARIABLES = ("POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_DB", "WEB_CONCURRENCY")
 # Must ship empty in .env.example: a copied example must never run with a guessable secret.
-MUST_BE_EMPTY = ("JWT_SECRET", "POSTGRES_PASSWORD", "ADMIN_SIGNUP_TOKEN", "SMS_GATEWAY_TOKEN", "OTP_FIXED_CODE")
+MUST_BE_EMPTY = (
+    "JWT_SECRET",
+    "POSTGRES_PASSWORD",
+    "ADMIN_SIGNUP_TOKEN",
+    "SMS_GATEWAY_TOKEN",
+    "OTP_FIXED_CODE",
+    "METRICS_TOKEN",
+)
 
 # `${VAR}`, `${VAR:-default}`, `${VAR:?message}` or `$VAR`, but not the `$$` escape that compose passes through.
 COMPOSE_VARIABLE = re.compile(r"(?<!\$)\$(?:\{([A-Za-z_][A-Za-z0-9_]*)|([A-Za-z_][A-Za-z0-9_]*))")

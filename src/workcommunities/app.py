@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import gc
-import logging
 from http import HTTPStatus
 
 from litestar import Litestar, Router
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.logging import LoggingConfig
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, RedocRenderPlugin, SwaggerRenderPlugin
@@ -40,6 +38,8 @@ from workcommunities.domain.users.controllers import UserController
 from workcommunities.lib.dependencies import resolve_sequentially
 from workcommunities.lib.errors import exception_handlers
 from workcommunities.lib.http_headers import http_cache, security_headers
+from workcommunities.lib.logs import configure_logging, request_context, request_log
+from workcommunities.lib.metrics import enable_metrics
 from workcommunities.lib.pagination import NEXT_CURSOR
 from workcommunities.lib.schema import Tags, TagsSchemaPlugin, decode_tags
 from workcommunities.lib.sms import build_sms_sender
@@ -75,10 +75,16 @@ def create_app(settings: Settings | None = None) -> Litestar:
     login_throttle = build_login_throttle(
         settings.redis_url, limit=settings.login_failure_limit, window=settings.login_failure_window_seconds
     )
-    logging.getLogger("workcommunities").setLevel(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     resolve_sequentially()
+    # Off unless METRICS_TOKEN is set (lib/metrics.py): then a route, a middleware, a hook and counters more.
+    metrics = enable_metrics(settings.metrics_token, settings.data_dir) if settings.metrics_token else None
+    if metrics is not None:
+        metrics.watch_pool(db_config.get_engine())
+        sms_sender = metrics.counting(sms_sender)
     app = Litestar(
         route_handlers=[
+            *([metrics.router()] if metrics else []),
             SystemController,
             DocsController,
             _auth_router(settings),
@@ -103,13 +109,22 @@ def create_app(settings: Settings | None = None) -> Litestar:
         plugins=[*database_plugins(db_config), GranianPlugin(), CLIPlugin(), TagsSchemaPlugin()],
         type_decoders=[(lambda kind: kind is Tags, decode_tags)],
         exception_handlers=exception_handlers,
-        middleware=[http_cache],
-        before_send=[security_headers(trust_tls=settings.trust_tls)],
+        middleware=[request_context, *([metrics.middleware()] if metrics else []), http_cache],
+        before_send=[
+            security_headers(trust_tls=settings.trust_tls),
+            request_log,
+            *([metrics.refusal_hook()] if metrics else []),
+        ],
         # What exists once started (routes, compiled statements, models) leaves the garbage collector's reach: full
         # collections under load then walk only what requests create, which keeps their pauses out of the p99.
         on_startup=[gc.freeze],
         # Close pooled connections on shutdown, so a stopping worker leaves none behind on the database.
-        on_shutdown=[db_config.get_engine().dispose, sms_sender.close, login_throttle.close],
+        on_shutdown=[
+            db_config.get_engine().dispose,
+            sms_sender.close,
+            login_throttle.close,
+            *([metrics.stop] if metrics else []),
+        ],
         stores={AUTH_RATE_LIMIT_STORE: _store(settings, AUTH_RATE_LIMIT_STORE)},
         state=State(
             {
@@ -139,10 +154,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 }
             ),
         ),
-        logging_config=LoggingConfig(
-            root={"level": settings.log_level, "handlers": ["queue_listener"]},
-            log_exceptions="never",
-        ),
+        logging_config=None,  # lib/logs.py configures logging, for the whole process
         debug=False,
     )
     _document_validation_as_422(app.openapi_schema)

@@ -31,6 +31,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     database_url: str = ""
     db_pool_size: int = 10
     log_level: str = "INFO"
+    # One JSON object per line (collectors), or "console": readable lines for a terminal (make run). lib/logs.py.
+    log_format: Literal["json", "console"] = "json"
 
     jwt_secret: str = ""
     jwt_alg: Literal["HS256", "HS384", "HS512"] = "HS256"
@@ -62,6 +64,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     s3_access_key_id: str = ""
     s3_secret_access_key: str = ""
     story_ttl_hours: int = 24
+
+    # Prometheus metrics on /metrics for a scraper with this bearer token; empty = no metrics (lib/metrics.py).
+    metrics_token: str = ""
 
     redis_url: str = ""
     cors_origins: tuple[str, ...] = ()
@@ -98,6 +103,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
             raise SettingsError("OTP_FIXED_CODE is a dev-only setting and must be unset when ENV=prod")
         if not self.sms_gateway_url:
             raise SettingsError("SMS_GATEWAY_URL must be set when ENV=prod: login codes have no other way to users")
+        if self.metrics_token and len(self.metrics_token.encode()) < MIN_SECRET_BYTES:
+            raise SettingsError(f"METRICS_TOKEN must be at least {MIN_SECRET_BYTES} bytes when ENV=prod (or unset)")
 
 
 def read_env_file(path: Path) -> dict[str, str]:

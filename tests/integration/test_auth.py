@@ -285,6 +285,22 @@ async def test_rate_limit_is_shared_through_redis(
         await first.stores.get(AUTH_RATE_LIMIT_STORE).delete_all()
 
 
+async def test_otp_throttles_hold_across_instances(tmp_path: Path, database_url: str, app: Litestar) -> None:
+    """The per-phone throttles are read from the stored codes, so two instances on one database share them: a code
+    asked for on one is "too soon" on the other, and the hourly limit counts the codes both sent."""
+    settings = make_settings(tmp_path, database_url, otp_resend_seconds=60, otp_hourly_limit=2)
+    phone, other = new_phone(), new_phone()
+    async with serve(create_app(settings)) as one, serve(create_app(settings)) as two:
+        assert (await one.post("/auth/otp/request", json={"phone": phone})).status_code == 204
+        refused = await two.post("/auth/otp/request", json={"phone": phone})
+        assert refused.status_code == 429 and 0 < int(refused.headers["Retry-After"]) <= 60
+    quick = make_settings(tmp_path, database_url, otp_resend_seconds=0, otp_hourly_limit=2)
+    async with serve(create_app(quick)) as one, serve(create_app(quick)) as two:
+        assert (await one.post("/auth/otp/request", json={"phone": other})).status_code == 204
+        assert (await two.post("/auth/otp/request", json={"phone": other})).status_code == 204
+        assert (await one.post("/auth/otp/request", json={"phone": other})).status_code == 429
+
+
 async def test_parallel_wrong_guesses_still_burn_the_code(client: httpx.AsyncClient) -> None:
     """Guesses sent at once each count (one UPDATE each), so a burst cannot outrun the attempt limit."""
     phone = new_phone()

@@ -54,7 +54,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
         database = url.split("///", 1)[-1]
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url)
+        engine = create_async_engine(url, hide_parameters=True)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     # Times that PostgreSQL writes into JSON (lib/aggregate.py) carry the session's offset: UTC, as the API writes.
@@ -65,6 +65,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
         max_overflow=settings.db_pool_size,
         connect_args={"server_settings": {"timezone": "UTC"}},
         json_deserializer=msgspec.json.decode,
+        hide_parameters=True,  # an error's message never carries the values (a phone, a code hash): lib/logs.py
     )
 
 

@@ -20,10 +20,11 @@ class SmsSender(Protocol):
 
 
 class LogSmsSender:
-    """Development sender: writes the message to the log instead of sending it."""
+    """Development sender: logs that a message would go out, instead of sending it (neither the phone nor the text,
+    which holds the code: a log never carries them; the development code is fixed, OTP_FIXED_CODE or 11111)."""
 
     async def send(self, phone: str, text: str) -> None:
-        logger.info("SMS to %s: %s", phone, text)
+        logger.info("SMS not sent (development): %d characters to a phone ending in %s", len(text), phone[-2:])
 
     async def close(self) -> None:
         pass
@@ -47,7 +48,7 @@ class HttpSmsSender:
             response = await self._client.post(self._url, json={"phone": phone, "text": text}, headers=self._headers)
             response.raise_for_status()
         except httpx.HTTPError as exc:
-            logger.error("SMS gateway failed for %s: %s", phone[:-4] + "****", exc)
+            logger.error("SMS gateway failed for a phone ending in %s: %s", phone[-2:], exc)
             raise Unavailable("Could not send the code") from exc
 
     async def close(self) -> None:
