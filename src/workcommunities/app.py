@@ -37,11 +37,11 @@ from workcommunities.domain.system.controllers import DocsController, SystemCont
 from workcommunities.domain.users.controllers import UserController
 from workcommunities.lib.dependencies import resolve_sequentially
 from workcommunities.lib.errors import exception_handlers
-from workcommunities.lib.http_headers import http_cache, security_headers
+from workcommunities.lib.http_headers import allow_header, http_cache, security_headers
 from workcommunities.lib.logs import configure_logging, request_context, request_log
 from workcommunities.lib.metrics import enable_metrics
 from workcommunities.lib.pagination import NEXT_CURSOR
-from workcommunities.lib.schema import Tags, TagsSchemaPlugin, decode_tags
+from workcommunities.lib.schema import TYPE_DECODERS, BodySchemaPlugin
 from workcommunities.lib.sms import build_sms_sender
 from workcommunities.settings import Settings, load_settings
 
@@ -106,12 +106,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "viewer": Provide(provide_viewer),
             "company": Provide(provide_company),
         },
-        plugins=[*database_plugins(db_config), GranianPlugin(), CLIPlugin(), TagsSchemaPlugin()],
-        type_decoders=[(lambda kind: kind is Tags, decode_tags)],
+        plugins=[*database_plugins(db_config), GranianPlugin(), CLIPlugin(), BodySchemaPlugin()],
+        type_decoders=TYPE_DECODERS,
         exception_handlers=exception_handlers,
         middleware=[request_context, *([metrics.middleware()] if metrics else []), http_cache],
         before_send=[
             security_headers(trust_tls=settings.trust_tls),
+            allow_header(),
             request_log,
             *([metrics.refusal_hook()] if metrics else []),
         ],

@@ -57,7 +57,7 @@ from workcommunities.domain.profiles.services import ProfileService
 from workcommunities.domain.reference.services import ReferenceService
 from workcommunities.domain.users.services import UserService
 from workcommunities.lib.repository import Session
-from workcommunities.lib.schema import Tags, dedupe
+from workcommunities.lib.schema import Moment, Tags, dedupe
 from workcommunities.settings import Settings
 
 # Media ids the shipped app loads by name on two screens (contract §3.1): the demo gives them pictures.
@@ -275,7 +275,7 @@ class Seeder:
                 community = await service.create_for_company(company_id, body)
                 case = CaseCreateIn(
                     title=self.rng.choice(CASES),
-                    date=self.now + timedelta(days=self.rng.randrange(5, 90)),
+                    date=Moment.of(self.now + timedelta(days=self.rng.randrange(5, 90))),
                     description="Решение защищается перед экспертами компании.",
                     solutions_count=self.rng.randrange(0, 40),
                 )
@@ -367,7 +367,7 @@ class Seeder:
                 body = EventCreateIn(
                     community_id=community_id.hex,
                     title=f"{kind}: {COMMUNITIES[index % len(COMMUNITIES)][0]}",
-                    event_date=(self.now + timedelta(days=days)).replace(minute=0, second=0, microsecond=0),
+                    event_date=Moment.of((self.now + timedelta(days=days)).replace(minute=0, second=0, microsecond=0)),
                     city=self.rng.choice(CITIES),
                     location="Главный офис, 3 этаж / Main office, 3rd floor",
                     description="Программа, спикеры и нетворкинг. Talks, Q&A and networking.",

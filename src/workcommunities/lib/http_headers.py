@@ -18,6 +18,7 @@ import hashlib
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import Any, cast
 
+from litestar.routes import HTTPRoute
 from litestar.types import ASGIApp, BeforeMessageSendHookHandler
 
 # ASGI's messages as plain mappings: Litestar's TypedDicts per event type cost a cast at every step here.
@@ -57,6 +58,25 @@ def security_headers(*, trust_tls: bool) -> BeforeMessageSendHookHandler:
         if message["type"] == "http.response.start":
             private = _header(scope["headers"], b"authorization") is not None
             message["headers"] = _with(message.get("headers", ()), *security, *((NO_STORE,) if private else ()))
+
+    return cast("BeforeMessageSendHookHandler", hook)
+
+
+def allow_header() -> BeforeMessageSendHookHandler:
+    """The `before_send` hook that completes `Allow` on an OPTIONS answer: Litestar 2 lists only the methods of the
+    first handler registered at a path (litestar#4169, fixed in Litestar 3), so `OPTIONS /content/posts` would leave
+    out GET. The full list comes from the app's route at the path."""
+    allowed: dict[str, bytes] = {}
+
+    async def hook(message: Message, scope: Message) -> None:
+        if message["type"] != "http.response.start" or scope.get("method") != "OPTIONS":
+            return
+        if not allowed:
+            routes = (route for route in scope["app"].routes if isinstance(route, HTTPRoute))
+            allowed.update({route.path_format: ", ".join(sorted(route.methods)).encode() for route in routes})
+        if (methods := allowed.get(scope.get("path_template", ""))) is not None:
+            headers = message.get("headers", ())
+            message["headers"] = [(key, methods if key.lower() == b"allow" else value) for key, value in headers]
 
     return cast("BeforeMessageSendHookHandler", hook)
 

@@ -13,12 +13,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Self, TypeVar
 from uuid import UUID
 
 import msgspec
 from advanced_alchemy.service import schema_dump
-from litestar.openapi.spec import OpenAPIType, Schema
+from litestar.openapi.spec import OpenAPIFormat, OpenAPIType, Schema
 from litestar.plugins import OpenAPISchemaPlugin
 from litestar.typing import FieldDefinition
 from msgspec import Meta
@@ -26,6 +26,7 @@ from msgspec import inspect as msgspec_inspect
 
 from workcommunities.db import AnyRow
 
+TimeT = TypeVar("TimeT", bound=datetime)
 _HEX_ID = re.compile(r"^[0-9a-fA-F]{32}$")
 
 
@@ -96,7 +97,7 @@ def parse_id(value: str) -> UUID | None:
     return UUID(value) if _HEX_ID.match(value) else None
 
 
-def as_utc(value: datetime) -> datetime:
+def as_utc(value: TimeT) -> TimeT:
     """Aware UTC; naive input is read as UTC. A time that leaves the calendar once in UTC is invalid input (a
     ValueError, which request validation reports as a 422)."""
     try:
@@ -123,11 +124,17 @@ def dedupe(values: list[str] | None) -> list[str]:
 
 # Bounded input types: every request field that reaches a column is bounded by the column's size, so over-long
 # input is a 422 rather than a database error; lists of ids are capped (a statement takes at most 32 767 values).
-Name = Annotated[str, Meta(max_length=200)]
-Title = Annotated[str, Meta(max_length=300)]
+# A required name or title holds a character that `str.strip()` keeps: the pattern is the complement of what it strips,
+# so the document states exactly what `required_text` refuses.
+WHITESPACE = "\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+NON_BLANK = f"[^{WHITESPACE}]"
+Name = Annotated[str, Meta(max_length=200, pattern=NON_BLANK)]
+Title = Annotated[str, Meta(max_length=300, pattern=NON_BLANK)]
+Caption = Annotated[str, Meta(max_length=300)]  # a title that may be blank (a case's, as the old service took it)
 Url = Annotated[str, Meta(max_length=500)]
 WireId = Annotated[str, Meta(max_length=64)]
-IdList = Annotated[list[WireId], Meta(max_length=200)]
+# (An id in a list is not length-capped: Litestar would not document it, and a long one names no row, a 400.)
+IdList = Annotated[list[str], Meta(max_length=200)]
 MAX_TAGS, MAX_TAG_LENGTH = 100, 100
 
 
@@ -147,17 +154,54 @@ def decode_tags(_: type, value: Any) -> Tags:
     return Tags(value)
 
 
-class TagsSchemaPlugin(OpenAPISchemaPlugin):
-    """OpenAPI: `Tags` is the documented list of strings."""
+class Moment(datetime):
+    """A time in a body (an event's date, a case's date): an RFC 3339 string (naive is read as UTC) from the year
+    1900 to 2999. Not a number, which the framework's lenient decoding would otherwise read as a Unix time, and not
+    the calendar's ends, which PostgreSQL's driver stores as ±infinity."""
+
+    @classmethod
+    def of(cls, value: datetime) -> Moment:
+        return cls.combine(value.date(), value.timetz())
+
+
+MOMENT_PATTERN = r"^(19|2[0-9])[0-9]{2}-"
+
+
+def decode_moment(_: type, value: Any) -> Moment:
+    """Litestar's type decoder for `Moment` (a TypeError or ValueError becomes the field's 422)."""
+    if not isinstance(value, str) or not re.match(MOMENT_PATTERN, value):
+        raise TypeError("Expected a date-time string (RFC 3339) from the year 1900 to 2999")
+    try:
+        parsed = msgspec.convert(value, datetime)
+    except msgspec.ValidationError as exc:
+        raise TypeError(str(exc)) from exc
+    return Moment.of(parsed)
+
+
+class BodySchemaPlugin(OpenAPISchemaPlugin):
+    """OpenAPI of the body types that Litestar cannot describe by itself: `Tags`, a list of strings or the old
+    comma-joined string, and `Moment`, a date-time string in its years."""
 
     @staticmethod
     def is_plugin_supported_type(value: Any) -> bool:
-        return value is Tags
+        return value is Tags or value is Moment
 
     def to_openapi_schema(self, field_definition: FieldDefinition, schema_creator: Any) -> Schema:
+        if field_definition.annotation is Moment:
+            return Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.DATE_TIME, pattern=MOMENT_PATTERN)
         item = Schema(type=OpenAPIType.STRING, max_length=MAX_TAG_LENGTH)
-        return Schema(type=OpenAPIType.ARRAY, items=item, max_items=MAX_TAGS)
+        joined = rf"^[^,]{{0,{MAX_TAG_LENGTH}}}(,[^,]{{0,{MAX_TAG_LENGTH}}}){{0,{MAX_TAGS - 1}}}$"
+        return Schema(
+            one_of=[
+                Schema(type=OpenAPIType.ARRAY, items=item, max_items=MAX_TAGS),
+                Schema(type=OpenAPIType.STRING, pattern=joined, description="the old service's comma-joined form"),
+            ]
+        )
 
 
-Amount = Annotated[int, Meta(ge=0, le=2**31 - 1)]
+TYPE_DECODERS = [(lambda kind: kind is Tags, decode_tags), (lambda kind: kind is Moment, decode_moment)]
+
+
+# `gt=-1` rather than `ge=0`: Litestar leaves a zero bound out of the document (it skips falsy values).
+Amount = Annotated[int, Meta(gt=-1, le=2**31 - 1)]
 Phone = Annotated[str, Meta(pattern=r"^\+\d{10,15}$", examples=["+79991234567"])]

@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
-import re
 from typing import Annotated
 
 from msgspec import Meta
 
-from workcommunities.lib.schema import Name, Out, Phone, Struct, required_text
+from workcommunities.lib.schema import WHITESPACE, Name, Out, Phone, Struct, required_text
 from workcommunities.lib.security import PASSWORD_MAX_BYTES
 
 Email = Annotated[str, Meta(max_length=320)]
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
-def _check_password(password: str, *, min_length: int = 1) -> None:
-    if len(password) < min_length:
-        raise ValueError(f"password must have at least {min_length} characters")
-    if len(password.encode()) > PASSWORD_MAX_BYTES:
-        raise ValueError(f"password must be at most {PASSWORD_MAX_BYTES} bytes")
+# A new account's address: something@domain.tld once trimmed (the pattern allows the whitespace that is trimmed).
+NewEmail = Annotated[
+    str,
+    Meta(
+        max_length=320,
+        pattern=f"^[{WHITESPACE}]*[^@{WHITESPACE}]+@[^@{WHITESPACE}]+\\.[^@{WHITESPACE}]+[{WHITESPACE}]*$",
+    ),
+]
+# bcrypt reads 72 bytes: a password is at most 72 characters here, and one of more than 72 bytes (characters outside
+# ASCII take several) is refused by the service with a 400 (a schema counts characters, not bytes).
+Password = Annotated[str, Meta(min_length=1, max_length=PASSWORD_MAX_BYTES)]
+NewPassword = Annotated[str, Meta(min_length=8, max_length=PASSWORD_MAX_BYTES)]
 
 
 class PhoneIn(Struct):
@@ -32,11 +35,10 @@ class OtpVerifyIn(Struct):
 
 class EmailPasswordIn(Struct):
     email: Email
-    password: str
+    password: Password
 
     def __post_init__(self) -> None:
         self.email = self.email.strip().lower()
-        _check_password(self.password)
 
 
 class AdminSignupIn(EmailPasswordIn):
@@ -44,15 +46,12 @@ class AdminSignupIn(EmailPasswordIn):
 
 
 class CompanySignupIn(Struct):
-    email: Email
-    password: str
+    email: NewEmail
+    password: NewPassword
     name: Name
 
     def __post_init__(self) -> None:
         self.email = self.email.strip().lower()
-        if not _EMAIL.match(self.email):
-            raise ValueError("email must be a valid address")
-        _check_password(self.password, min_length=8)
         self.name = required_text(self.name, "name")
 
 

@@ -16,7 +16,7 @@ from workcommunities.domain.companies.repositories import CompanyRepository
 from workcommunities.domain.users.services import UserService
 from workcommunities.lib.errors import FORBIDDEN, OTHER_ROLE, BadRequest, Conflict, Forbidden, TooManyRequests
 from workcommunities.lib.repository import Service, Session, Uses
-from workcommunities.lib.security import issue_token, same_secret, verify_password
+from workcommunities.lib.security import PASSWORD_MAX_BYTES, issue_token, same_secret, verify_password
 from workcommunities.lib.sms import SmsSender
 from workcommunities.settings import Settings
 
@@ -118,17 +118,20 @@ class AuthService(Service[OtpCode, LoginCodeRepository]):
         return await self.users.create_account(Role.admin, email=data.email, password=data.password)
 
     async def admin_signup(self, data: EmailPasswordIn, signup_token: str) -> TokenOut:
+        _fits_bcrypt(data.password)
         if not self.settings.admin_signup_enabled or not same_secret(signup_token, self.settings.admin_signup_token):
             raise Forbidden(FORBIDDEN)
         return self._token(await self.create_admin(data))
 
     async def company_signup(self, data: CompanySignupIn) -> TokenOut:
+        _fits_bcrypt(data.password)
         user = await self.users.create_account(Role.company, email=data.email, password=data.password)
         company = await self.companies.add(Company(name=data.name, owner_user_id=user.id, email=data.email))
         return self._token(user, company.id)
 
     async def password_login(self, data: EmailPasswordIn, role: Role) -> TokenOut:
         """A token for the right e-mail and password; the account locks after repeated failures (throttle.py)."""
+        _fits_bcrypt(data.password)
         await self.throttle.attempt(data.email)
         user = await self.users.get_one_or_none(email=data.email)
         valid = await verify_password(data.password, user.password_hash if user is not None else None)
@@ -140,3 +143,9 @@ class AuthService(Service[OtpCode, LoginCodeRepository]):
 
     def _token(self, user: User, company_id: UUID | None = None) -> TokenOut:
         return TokenOut(access_token=issue_token(self.settings, user, company_id))
+
+
+def _fits_bcrypt(password: str) -> None:
+    """bcrypt reads 72 bytes: a longer password is refused (400), never cut, at signup and at login alike."""
+    if len(password.encode()) > PASSWORD_MAX_BYTES:
+        raise BadRequest(f"Password is longer than {PASSWORD_MAX_BYTES} bytes")

@@ -60,7 +60,7 @@ class CommunityController(Controller):
         "/{community_id:str}/posts",
         dependencies=keyset_page(20),
         response_headers=NEXT_CURSOR_HEADERS,
-        responses=documented(),
+        responses=documented(400),
         summary="A community's posts, newest first (unknown community: empty list)",
     )
     async def posts(

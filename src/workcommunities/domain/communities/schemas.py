@@ -6,7 +6,19 @@ from datetime import datetime
 
 from msgspec import UNSET, UnsetType
 
-from workcommunities.lib.schema import Amount, Name, Out, Struct, Tags, Title, Url, WireId, as_utc, required_text
+from workcommunities.lib.schema import (
+    Amount,
+    Caption,
+    Moment,
+    Name,
+    Out,
+    Struct,
+    Tags,
+    Url,
+    WireId,
+    as_utc,
+    required_text,
+)
 
 
 class CommunityForUserOut(Out):
@@ -85,8 +97,8 @@ class CommunityUpdateIn(Struct):
 
 
 class CaseCreateIn(Struct):
-    title: Title
-    date: datetime
+    title: Caption
+    date: Moment
     description: str | None = None
     solutions_count: Amount = 0
 

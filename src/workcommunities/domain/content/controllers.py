@@ -37,7 +37,7 @@ class ContentController(Controller):
         "/posts",
         dependencies=keyset_page(20),
         response_headers=NEXT_CURSOR_HEADERS,
-        responses=documented(),
+        responses=documented(400),
         summary="The unified feed: posts and events of communities that are not archived, newest first",
     )
     async def feed(
@@ -53,7 +53,7 @@ class ContentController(Controller):
         "/users/{user_id:str}/posts/featured",
         dependencies=keyset_page(20),
         response_headers=NEXT_CURSOR_HEADERS,
-        responses=documented(),
+        responses=documented(400),
         summary="Posts of a user's communities, newest first (public, as in the old service, so it shows which "
         "communities the user belongs to; same feed as /content/me/posts/featured; unknown user: empty list)",
     )
@@ -71,7 +71,7 @@ class ContentController(Controller):
         guards=[require_user],
         dependencies=keyset_page(20),
         response_headers=NEXT_CURSOR_HEADERS,
-        responses=documented(401),
+        responses=documented(400, 401),
         summary="Posts of the caller's communities, newest first (`featured` and `from-followed-communities` "
         "are the same feed)",
     )

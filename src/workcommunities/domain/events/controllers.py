@@ -26,7 +26,7 @@ class EventController(Controller):
     @get(
         "/upcoming",
         response_headers=NEXT_CURSOR_HEADERS,
-        responses=documented(),
+        responses=documented(400),
         summary="Upcoming events of live communities, soonest first",
     )
     async def upcoming(
@@ -38,7 +38,7 @@ class EventController(Controller):
         "/my/upcoming",
         guards=[require_user],
         response_headers=NEXT_CURSOR_HEADERS,
-        responses=documented(401),
+        responses=documented(400, 401),
         summary="Upcoming events the caller joined, soonest first",
     )
     async def my_upcoming(

@@ -9,7 +9,7 @@ from msgspec import UNSET, Meta, UnsetType
 
 from workcommunities.domain.content.schemas import ContentCreateIn, ContentUpdateIn
 from workcommunities.domain.reference.schemas import SkillOut
-from workcommunities.lib.schema import Out, WireId, as_utc
+from workcommunities.lib.schema import Moment, Out, WireId, as_utc
 
 # Column sizes of `content` (longer values would fail the database, never the request).
 City = Annotated[str, Meta(max_length=200)]
@@ -36,7 +36,7 @@ class EventOut(Out):
 
 
 class EventCreateIn(ContentCreateIn, kw_only=True):
-    event_date: datetime
+    event_date: Moment
     city: City | None = None
     location: Place | None = None
     description: str | None = None
@@ -55,7 +55,7 @@ class EventUpdateIn(ContentUpdateIn):
     `community_id`, `title` and `event_date`; `tags` and `skill_ids` replace the lists."""
 
     community_id: WireId | UnsetType = UNSET
-    event_date: datetime | UnsetType = UNSET
+    event_date: Moment | UnsetType = UNSET
     city: City | UnsetType | None = UNSET
     location: Place | UnsetType | None = UNSET
     description: str | UnsetType | None = UNSET

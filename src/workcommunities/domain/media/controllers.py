@@ -9,13 +9,14 @@ from uuid import UUID
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.openapi.spec import OpenAPIMediaType, Operation, RequestBody, Schema
+from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, Operation, RequestBody, Schema
 from litestar.openapi.spec.enums import OpenAPIFormat, OpenAPIType
 from litestar.params import FromPath
 from litestar.response import Stream
 
 from workcommunities.domain.auth.guards import require_user
 from workcommunities.domain.media.deps import media_service
+from workcommunities.domain.media.filetypes import UPLOAD_TYPES
 from workcommunities.domain.media.schemas import MediaOut
 from workcommunities.domain.media.services import MediaService
 from workcommunities.lib.errors import documented
@@ -30,6 +31,19 @@ class MultipartUploadOperation(Operation):
         file_schema = Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)
         form = Schema(type=OpenAPIType.OBJECT, properties={"file": file_schema}, required=["file"])
         self.request_body = RequestBody(content={"multipart/form-data": OpenAPIMediaType(schema=form)}, required=True)
+
+
+@dataclass
+class FileDownloadOperation(Operation):
+    """A file answers in its own type: one of the upload types, or `application/octet-stream` for a file imported
+    from the old service whose type is unknown."""
+
+    def __post_init__(self) -> None:
+        answer = (self.responses or {}).get("200")
+        if isinstance(answer, OpenAPIResponse):
+            binary = Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)
+            types = [kind.mime for kind in UPLOAD_TYPES] + ["application/octet-stream"]
+            answer.content = {mime: OpenAPIMediaType(schema=binary) for mime in types}
 
 
 _FILE_RESPONSES: dict[int, ResponseSpec] = {
@@ -51,6 +65,7 @@ class MediaController(Controller):
     @get(
         "/{media_id:uuid}",
         responses=_FILE_RESPONSES,
+        operation_class=FileDownloadOperation,
         summary="Download a media file (anonymous; ETag, byte ranges, long cache)",
     )
     async def download(

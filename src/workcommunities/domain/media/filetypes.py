@@ -37,6 +37,7 @@ GIF = FileType("image/gif", "gif")
 WEBP = FileType("image/webp", "webp")
 MP4 = FileType("video/mp4", "mp4")
 QUICKTIME = FileType("video/quicktime", "mov")
+UPLOAD_TYPES = (JPEG, PNG, GIF, WEBP, MP4, QUICKTIME)
 
 # ISO base media brands that mean an MP4 video (HEIC/AVIF images and M4A audio share the container: not allowed).
 _MP4_BRANDS = frozenset(
