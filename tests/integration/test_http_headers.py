@@ -108,3 +108,14 @@ async def test_hsts_only_behind_tls(tmp_path: Path, database_url: str) -> None:
         response = await client.get("/health")
         assert response.headers["strict-transport-security"] == "max-age=31536000; includeSubDomains"
         assert response.headers["x-content-type-options"] == "nosniff"
+
+
+async def test_options_lists_every_method_of_the_path(client: httpx.AsyncClient) -> None:
+    """Litestar 2 would list one handler's methods only (litestar#4169): GET /content/posts and POST share a path."""
+    for path, methods in [
+        ("/content/posts", "GET, OPTIONS, POST"),
+        (f"/content/posts/{'0' * 32}", "DELETE, GET, OPTIONS, PATCH"),
+        (f"/communities/{'0' * 32}/follow", "DELETE, OPTIONS, POST"),
+    ]:
+        response = await client.options(path)
+        assert (response.status_code, response.headers["allow"]) == (204, methods), path
