@@ -122,6 +122,12 @@ class Repository(SQLAlchemyAsyncRepository[ModelT]):
         connection = await self.session.connection()
         return (await connection.exec_driver_sql(driver.sql, values)).first()
 
+    async def prepared_row(self, statement: Executable, params: dict[str, Any]) -> AnyRow | None:
+        """The first row of a statement built once (`prepared`): `driver_row` on PostgreSQL, `row` elsewhere (SQLite's
+        ids and times need SQLAlchemy's result processing). Readers of the row take either (`Out.from_row` turns
+        both kinds of UUID into hex)."""
+        return await (self.driver_row if self.aggregates_json else self.row)(statement, params)
+
     async def require(self, item_id: UUID) -> None:
         """404 unless a row with this id exists."""
         if not await self.exists(id=item_id):

@@ -163,7 +163,7 @@ class CommunityRepository(Repository[Community]):
             )
         kind = viewer_kind(viewer)
         query = self.prepared(("community_detail", kind), lambda: _detail(kind))
-        if (row := await self.row(query, {"community_id": community_id, **viewer_params(viewer)})) is None:
+        if (row := await self.prepared_row(query, {"community_id": community_id, **viewer_params(viewer)})) is None:
             raise NotFound()
         return CommunityDetailOut.from_row(
             row,

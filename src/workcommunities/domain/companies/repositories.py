@@ -85,7 +85,7 @@ class CompanyRepository(Repository[Company]):
             query = self.prepared(
                 "company_detail", lambda: COMPANIES.add_columns(SKILLS_JSON, *DETAIL_JSON).where(BY_ID)
             )
-            if (row := await self.row(query, {"id": company_id})) is None:
+            if (row := await self.prepared_row(query, {"id": company_id})) is None:
                 raise NotFound()
             return CompanyDetailOut.from_row(
                 row,

@@ -81,7 +81,7 @@ class UserRepository(Repository[User]):
             communities = communities_json(with_member(USER_ID), shape=CommunityForUserOut)
             return query.add_columns(*skills_and_statuses_json(), communities.label("communities_json"))
 
-        return await self.row(self.prepared("public_user", build), {"user_id": user_id})
+        return await self.prepared_row(self.prepared("public_user", build), {"user_id": user_id})
 
 
 class ProfileRepository(Repository[Profile]):
@@ -135,7 +135,7 @@ class ProfileRepository(Repository[Profile]):
                 joined_json(events).label("events_json"),
             )
 
-        return await self.row(self.prepared(("own_profile", events), build), {"user_id": user_id, "now": now})
+        return await self.prepared_row(self.prepared(("own_profile", events), build), {"user_id": user_id, "now": now})
 
     async def create_missing(self, user_id: UUID) -> None:
         """A user without a profile (imported data) gets an empty one; a racing request that created it first
