@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import asynccontextmanager, contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -98,7 +98,7 @@ def granian_process(
             time.sleep(0.2)
         yield base, server
     finally:
-        if server.poll() is None:
+        with suppress(ProcessLookupError):  # the whole group: workers left behind by a server that already ended too
             os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
         if log is not None:

@@ -78,7 +78,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     configure_logging(settings.log_level, settings.log_format)
     resolve_sequentially()
     # Off unless METRICS_TOKEN is set (lib/metrics.py): then a route, a middleware, a hook and counters more.
-    metrics = enable_metrics(settings.metrics_token, settings.data_dir) if settings.metrics_token else None
+    metrics = enable_metrics(settings.metrics_token) if settings.metrics_token else None
     if metrics is not None:
         metrics.watch_pool(db_config.get_engine())
         sms_sender = metrics.counting(sms_sender)

@@ -27,7 +27,16 @@ def _samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
 
 def test_metrics_behind_a_token_summed_over_workers(app: Litestar, database_url: str, tmp_path: Path) -> None:
     token = secrets.token_urlsafe(32)
-    env = {"ENV": "dev", "DATABASE_URL": database_url, "DATA_DIR": str(tmp_path), "METRICS_TOKEN": token}
+    files = tmp_path / "metrics"
+    files.mkdir()
+    (files / "counter_1.db").write_bytes(b"an earlier server's counts")  # emptied when the server starts
+    env = {
+        "ENV": "dev",
+        "DATABASE_URL": database_url,
+        "DATA_DIR": str(tmp_path),
+        "METRICS_TOKEN": token,
+        "PROMETHEUS_MULTIPROC_DIR": str(files),
+    }
     phone = new_phone()
     with granian(env, workers=2) as base:
         for _ in range(REQUESTS):  # a connection each, so both workers take some
@@ -45,8 +54,10 @@ def test_metrics_behind_a_token_summed_over_workers(app: Litestar, database_url:
     assert samples[("workcommunities_otp_codes_sent_total", ())] == 1
     assert samples[("workcommunities_rate_limit_refusals_total", (("path", "/auth/otp/request"),))] == 1
     assert samples[("workcommunities_db_pool_connections_in_use", ())] == 0  # every connection is back
-    writers = {file.stem.rsplit("_", 1)[-1] for file in (tmp_path / "metrics").glob("counter_*.db")}
-    assert len(writers) >= 2, writers  # the sums above came from both workers' files
+    # Only the workers observe requests: a histogram file each, so the sums above came from both workers' files.
+    serving = {file.stem.rsplit("_", 1)[-1] for file in files.glob("histogram_*.db")}
+    assert len(serving) == 2, serving
+    assert not (files / "counter_1.db").exists()
     assert "/metrics" not in openapi["paths"]
 
 

@@ -5,7 +5,6 @@ pools. Nothing answered 2xx is missing afterwards, and no upload is left half-wr
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import time
 from collections.abc import AsyncIterator
@@ -34,10 +33,11 @@ def _multipart(content: bytes) -> bytes:
     return head + content + f"\r\n--{BOUNDARY}--\r\n".encode()
 
 
-async def _slowly(body: bytes) -> AsyncIterator[bytes]:
+async def _slowly(body: bytes, started: asyncio.Event) -> AsyncIterator[bytes]:
     size = len(body) // CHUNKS + 1
     for start in range(0, len(body), size):
         yield body[start : start + size]
+        started.set()  # the request's head and first bytes are on their way
         await asyncio.sleep(CHUNK_PAUSE)
 
 
@@ -61,10 +61,11 @@ async def test_sigterm_finishes_what_is_in_flight(app: Litestar, database_url: s
             token = verified.json()["access_token"]
         headers = {**bearer(token), "Content-Type": f"multipart/form-data; boundary={BOUNDARY}"}
 
-        async def upload(client: httpx.AsyncClient) -> httpx.Response | Exception:
-            body = _multipart(payload(UPLOAD_BYTES))
+        body = _multipart(payload(UPLOAD_BYTES))  # built once: building it in each task would delay the uploads
+
+        async def upload(client: httpx.AsyncClient, started: asyncio.Event) -> httpx.Response | Exception:
             try:
-                return await client.post("/media/upload", content=_slowly(body), headers=headers)
+                return await client.post("/media/upload", content=_slowly(body, started), headers=headers)
             except httpx.TransportError as exc:
                 return exc
 
@@ -74,10 +75,11 @@ async def test_sigterm_finishes_what_is_in_flight(app: Litestar, database_url: s
             except httpx.TransportError as exc:
                 return exc
 
-        async def follows(client: httpx.AsyncClient) -> list[tuple[UUID, httpx.Response | Exception]]:
+        async def follows(client: httpx.AsyncClient) -> list[tuple[UUID, float, httpx.Response | Exception]]:
             done = []
             for community_id in communities:  # one after another, before and after the signal
-                done.append((community_id, await follow(client, community_id)))
+                answer = await follow(client, community_id)
+                done.append((community_id, time.monotonic(), answer))
                 await asyncio.sleep(0.02)
             return done
 
@@ -85,11 +87,13 @@ async def test_sigterm_finishes_what_is_in_flight(app: Litestar, database_url: s
             httpx.AsyncClient(base_url=base, timeout=30) as uploads_client,
             httpx.AsyncClient(base_url=base, timeout=30) as writes_client,
         ):
-            uploading = [asyncio.create_task(upload(uploads_client)) for _ in range(UPLOADS)]
+            started = [asyncio.Event() for _ in range(UPLOADS)]
+            uploading = [asyncio.create_task(upload(uploads_client, event)) for event in started]
             writing = asyncio.create_task(follows(writes_client))
-            await asyncio.sleep(0.4)
+            await asyncio.wait_for(asyncio.gather(*(event.wait() for event in started)), 10)
+            await asyncio.sleep(0.1)
             signalled = time.monotonic()
-            os.killpg(server.pid, signal.SIGTERM)
+            server.send_signal(signal.SIGTERM)  # to the server's main process only, as `docker stop` does
             uploaded = await asyncio.gather(*uploading)
             written = await writing
         assert await asyncio.to_thread(server.wait, 30) == 0
@@ -107,7 +111,9 @@ async def test_sigterm_finishes_what_is_in_flight(app: Litestar, database_url: s
             assert (media_root / row.storage_key).stat().st_size == UPLOAD_BYTES
         user_id = UUID(hex=claims(token)["sub"])
         followed = set(await session.scalars(select(Membership.community_id).where(Membership.user_id == user_id)))
-    acknowledged = {cid for cid, result in written if isinstance(result, httpx.Response) and result.is_success}
-    assert acknowledged and acknowledged <= followed  # nothing answered 2xx is lost
+    acknowledged = {cid for cid, _, result in written if isinstance(result, httpx.Response) and result.is_success}
+    assert acknowledged <= followed  # nothing answered 2xx is lost
+    early = [cid for cid, at, _ in written if at < signalled]
+    assert early and set(early) <= acknowledged  # writes answered before the signal, all of them 2xx
     assert len(acknowledged) < len(communities)  # the signal came while the writes went on
     assert not [file for file in media_root.iterdir() if file.name.startswith(".")]  # no half-written upload

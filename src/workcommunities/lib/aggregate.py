@@ -70,6 +70,9 @@ def json_object(out: type[Out], fields: Mapping[str, Expression]) -> ColumnEleme
     assert isinstance(info, msgspec_inspect.StructType)
     pairs: list[Any] = []
     for field in info.fields:
+        # What msgspec writes is what this writes only for the types handled here, under the field's own name.
+        assert field.encode_name == field.name, f"{out.__name__}.{field.name} is renamed"
+        assert not isinstance(field.type, msgspec_inspect.FloatType | msgspec_inspect.DecimalType), "numbers: int"
         value: Expression = fields[field.name]
         nullable = _nullable(value)
         if isinstance(value.type, GUID | Uuid):

@@ -38,26 +38,30 @@ Send = Callable[[Message], Awaitable[None]]
 
 REQUEST_ID_HEADER = b"x-request-id"
 _PLAUSIBLE_ID = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
-_STATE_KEY = "workcommunities.request"  # scope["state"][...]: (request id, start time)
+_STATE_KEY = "workcommunities.request"  # scope["state"][...]: the request's `_Request`
 request_logger = structlog.get_logger("workcommunities.request")
 
 # --- redaction ------------------------------------------------------------------------------------------------------
 
-_SECRET_KEY = re.compile(r"phone|code|token|password|secret|authorization", re.IGNORECASE)
-# A phone number (7 to 15 digits, maybe with +, spaces, dashes or brackets) and a JWT (three base64url parts).
-_PHONE = re.compile(r"(?<![\w.])\+?\d[\d ()-]{5,17}\d(?![\w.])")
+# Keys whose values are secret, as whole words of a snake_case key (`phone`, `otp_code`, `access_token`, not
+# `encoded`), but for the HTTP status.
+_SECRET_KEY = re.compile(r"(^|_)(phone|otp|code|token|password|secret|authorization|key)s?($|_)", re.IGNORECASE)
+_PUBLIC_KEYS = frozenset({"status_code"})
+# A phone number as the service stores and receives them: a + (or its URL encoding) and 7 to 15 digits, maybe spaced
+# with spaces, no-break spaces, dashes or brackets; or a bare run of 10 to 15 digits. And a JWT (three base64url parts).
+_PHONE = re.compile(r"(?:\+|%2B)\d[\d ()\-\u00a0]{5,19}\d(?!\d)|(?<![\w.])\d{10,15}(?!\d)")
 _JWT = re.compile(r"eyJ[\w-]+\.[\w-]+\.[\w-]*")
 MASK = "***"
 
 
 def _scrub(text: str) -> str:
-    return _PHONE.sub(lambda m: m.group() if sum(c.isdigit() for c in m.group()) < 7 else MASK, _JWT.sub(MASK, text))
+    return _PHONE.sub(MASK, _JWT.sub(MASK, text))
 
 
 def redact(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     """The structlog processor that masks secrets in every line (see the module's docstring)."""
     for key, value in event.items():
-        if _SECRET_KEY.search(key) and key != "request_id":
+        if _SECRET_KEY.search(key) and key not in _PUBLIC_KEYS:
             event[key] = MASK
         elif isinstance(value, str):
             event[key] = _scrub(value)
@@ -80,12 +84,13 @@ def configure_logging(level: str, log_format: str, stream: TextIO | None = None)
         structlog.stdlib.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
+    # Tracebacks become text before `redact` reads the line, in both formats (no local variables are ever shown).
+    shared.append(structlog.processors.format_exc_info)
     renderer: Any
     if log_format == "console":
-        renderer = structlog.dev.ConsoleRenderer(colors=False)
+        renderer = structlog.dev.ConsoleRenderer(colors=False, exception_formatter=structlog.dev.plain_traceback)
     else:
         renderer = structlog.processors.JSONRenderer(serializer=_json)
-        shared.append(structlog.processors.format_exc_info)
     formatter = structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=[*shared, structlog.stdlib.ExtraAdder()],
         processors=[redact, structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
@@ -105,6 +110,9 @@ def configure_logging(level: str, log_format: str, stream: TextIO | None = None)
     root.addHandler(_QueueHandler(formatter, stream or sys.stdout))
     root.setLevel(level)
     logging.getLogger("workcommunities").setLevel(level)
+    # httpx logs every request's full URL at INFO: the SMS gateway's may carry a key.
+    for noisy in ("httpx", "httpcore"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
 
 
 class _QueueHandler(QueueHandler):
@@ -137,43 +145,65 @@ def _request_id(scope: Message) -> str:
     return sent.decode() if sent is not None and _PLAUSIBLE_ID.fullmatch(sent) else uuid.uuid4().hex
 
 
+class _Request:
+    """What the request line needs, kept in the scope's state while the request runs."""
+
+    __slots__ = ("logged", "request_id", "started", "status")
+
+    def __init__(self, request_id: str, started: float | None) -> None:
+        self.request_id, self.started = request_id, started
+        self.status: int | None = None
+        self.logged = False
+
+    def log(self, scope: Message, *, completed: bool) -> None:
+        """The request line, once."""
+        if self.logged:
+            return
+        self.logged = True
+        user = scope.get("user")
+        request_logger.info(
+            "request",
+            request_id=self.request_id,
+            method=scope["method"],
+            route=scope.get("path_template", ""),
+            status=self.status,
+            duration_ms=None if self.started is None else round((time.perf_counter() - self.started) * 1000, 2),
+            user_id=user.user_id.hex if isinstance(user, Principal) else None,
+            **({} if completed else {"completed": False}),
+        )
+
+
 def request_context(app: ASGIApp) -> ASGIApp:
-    """The middleware: the request's id and start time, and the id bound to every line logged while it runs."""
+    """The middleware: the request's id and start time, the id bound to every line logged while it runs, and the
+    request line of an answer that never completed (a download the client dropped, an error once the answer had
+    started), with `completed: false`."""
     inner = cast("Callable[[Message, Any, Send], Awaitable[None]]", app)
 
     async def middleware(scope: Message, receive: Any, send: Send) -> None:
-        if scope["type"] == "http":
-            request_id = _request_id(scope)
-            scope.setdefault("state", {})[_STATE_KEY] = (request_id, time.perf_counter())
-            structlog.contextvars.clear_contextvars()
-            structlog.contextvars.bind_contextvars(request_id=request_id)
-        await inner(scope, receive, send)
+        if scope["type"] != "http":
+            await inner(scope, receive, send)
+            return
+        request = scope.setdefault("state", {})[_STATE_KEY] = _Request(_request_id(scope), time.perf_counter())
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=request.request_id)
+        try:
+            await inner(scope, receive, send)
+        finally:
+            request.log(scope, completed=False)
 
     return cast("ASGIApp", middleware)
 
 
 async def _log_request(message: Message, scope: Message) -> None:
     """The `before_send` hook: echoes the id on every answer (a 404 or 405 of the router too, which no middleware
-    sees: it gets an id here) and writes the request line once the answer is complete."""
+    sees: it gets an id here, and no duration) and writes the request line once the answer is complete."""
     state = scope.setdefault("state", {})
     if message["type"] == "http.response.start":
-        if _STATE_KEY not in state:
-            state[_STATE_KEY] = (_request_id(scope), None)
-        request_id, _ = state[_STATE_KEY]
-        message["headers"] = [*message.get("headers", ()), (REQUEST_ID_HEADER, request_id.encode())]
-        state[_STATE_KEY + ".status"] = message["status"]
+        request = state.get(_STATE_KEY) or state.setdefault(_STATE_KEY, _Request(_request_id(scope), None))
+        message["headers"] = [*message.get("headers", ()), (REQUEST_ID_HEADER, request.request_id.encode())]
+        request.status = message["status"]
     elif message["type"] == "http.response.body" and not message.get("more_body", False):
-        request_id, started = state[_STATE_KEY]
-        user = scope.get("user")
-        request_logger.info(
-            "request",
-            request_id=request_id,
-            method=scope["method"],
-            route=scope.get("path_template", ""),
-            status=state.get(_STATE_KEY + ".status"),
-            duration_ms=round((time.perf_counter() - started) * 1000, 2) if started is not None else 0.0,
-            user_id=user.user_id.hex if isinstance(user, Principal) else None,
-        )
+        state[_STATE_KEY].log(scope, completed=True)
 
 
 request_log = cast("BeforeMessageSendHookHandler", _log_request)

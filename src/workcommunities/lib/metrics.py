@@ -9,16 +9,20 @@ What is measured (prefix `workcommunities_`):
 - `rate_limit_refusals_total`: 429 answers by route (the per-IP limit on /auth, the OTP throttles, the login lock).
 
 Granian runs a process per worker, so the counters live in files that every process writes and `/metrics` sums
-(prometheus-client's multiprocess mode): `PROMETHEUS_MULTIPROC_DIR`, by default `<DATA_DIR>/metrics`. A process
-removes the files of processes that are gone when it starts (their counts end, which Prometheus reads as a counter
-reset) and its own gauge files when it stops. prometheus-client reads the directory's variable when it is first
-imported, so this module imports it only once the variable is set (`enable_metrics`).
+(prometheus-client's multiprocess mode), in `PROMETHEUS_MULTIPROC_DIR` (an environment variable, read by the
+library itself), by default a folder of the system's temporary directory named after the server's process. The first
+process of a server (`workcommunities run`, before it starts its workers) empties the folder, so counts start at zero
+with the server and never mix with another container's; the workers inherit the folder. A worker's gauges leave the
+sums when it stops. prometheus-client reads the variable when it is first imported, so this module imports it only
+once the variable is set (`enable_metrics`).
 """
 
 from __future__ import annotations
 
 import hmac
 import os
+import shutil
+import tempfile
 from collections.abc import MutableMapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -38,25 +42,17 @@ if TYPE_CHECKING:
     from prometheus_client import Counter, Gauge
 
 MULTIPROC_DIR = "PROMETHEUS_MULTIPROC_DIR"
+PREPARED_BY = "WORKCOMMUNITIES_METRICS_PREPARED_BY"  # set once the folder is emptied: the workers inherit it
 PREFIX = "workcommunities"
-
-
-def _remove_dead_processes(directory: Path) -> None:
-    """Files of processes that no longer run (`<kind>_<pid>.db`): an earlier start's, or a worker that died."""
-    for file in directory.glob("*.db"):
-        pid = file.stem.rsplit("_", 1)[-1]
-        if pid.isdigit() and not Path(f"/proc/{pid}").exists():
-            file.unlink(missing_ok=True)
 
 
 class Metrics:
     """The app's own metrics, and what the app needs to serve and feed them."""
 
-    def __init__(self, directory: Path, token: str) -> None:
+    def __init__(self, token: str) -> None:
         from prometheus_client import Counter, Gauge
         from prometheus_client.multiprocess import mark_process_dead
 
-        self.directory = directory
         self.token = token
         self._mark_dead = mark_process_dead
         # Not registered: in multiprocess mode /metrics reads the files, and an app made again in the same process
@@ -128,9 +124,13 @@ class _CountingSender:
         await self.sender.close()
 
 
-def enable_metrics(token: str, data_dir: str) -> Metrics:
-    """The multiprocess directory (made, and cleared of dead processes' files), then the metrics."""
-    directory = Path(os.environ.setdefault(MULTIPROC_DIR, str(Path(data_dir) / "metrics")))
-    directory.mkdir(parents=True, exist_ok=True)
-    _remove_dead_processes(directory)
-    return Metrics(directory, token)
+def enable_metrics(token: str) -> Metrics:
+    """The multiprocess folder (emptied by the server's first process, see the module's docstring), then the
+    metrics."""
+    if os.environ.get(PREPARED_BY) is None:
+        default = Path(tempfile.gettempdir()) / f"workcommunities-metrics-{os.getpid()}"
+        directory = Path(os.environ.setdefault(MULTIPROC_DIR, str(default)))
+        shutil.rmtree(directory, ignore_errors=True)
+        directory.mkdir(parents=True)
+        os.environ[PREPARED_BY] = str(os.getpid())
+    return Metrics(token)

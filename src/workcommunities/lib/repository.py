@@ -34,10 +34,14 @@ T = TypeVar("T")
 _PREPARED: dict[Hashable, Any] = {}  # Repository.prepared: a fixed set of keys, one entry per statement and dialect
 
 
+_REQUIRED = object()  # a parameter without a value of its own: every execution must give one
+
+
 @dataclass(frozen=True)
 class _DriverStatement:
     """A statement as its driver runs it (`Repository.driver_row`): the SQL text, and per positional parameter its
-    name, the value the statement itself holds, and the conversion to the driver's value (the type's)."""
+    name, the value the statement itself holds (a constant written with `literal()`, say) or `_REQUIRED`, and the
+    conversion to the driver's value (the type's)."""
 
     sql: str
     parameters: tuple[tuple[str, Any, Callable[[Any], Any]], ...]
@@ -49,9 +53,20 @@ class _DriverStatement:
         dialect = compiled.dialect
         parameters = []
         for name in expanded.positiontup:
-            process = compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
-            parameters.append((name, expanded.parameters[name], process or _as_is))
+            bind = compiled.binds[name]
+            own = _REQUIRED if bind.required else bind.effective_value
+            process = bind.type.dialect_impl(dialect).bind_processor(dialect)
+            parameters.append((name, own, process or _as_is))
         return cls(expanded.statement, tuple(parameters))
+
+    def values(self, params: dict[str, Any]) -> tuple[Any, ...]:
+        """The driver's values for one execution; a required parameter missing from `params` is a KeyError, as
+        SQLAlchemy would refuse it, never the value of an earlier execution."""
+        values = []
+        for name, own, process in self.parameters:
+            value = params[name] if own is _REQUIRED or name in params else own
+            values.append(process(value))
+        return tuple(values)
 
 
 def _as_is(value: T) -> T:
@@ -113,14 +128,13 @@ class Repository(SQLAlchemyAsyncRepository[ModelT]):
         (cache lookup, parameter and result processing), a fifth of a hot page's cost. Values are bound in the
         statement's types; columns come back as the driver reads them (text, times, UUIDs)."""
         assert isinstance(statement, ClauseElement)
+        connection = await self.session.connection()  # first: the dialect is set up once it has connected
         compiled = self.prepared(
             ("compiled", statement), lambda: cast(SQLCompiler, statement.compile(dialect=self._dialect))
         )
         literal = tuple(params[bind.key] for bind in compiled.literal_execute_params)
         driver = self.prepared(("driver", statement, literal), lambda: _DriverStatement.of(compiled, params))
-        values = tuple(bind(params.get(name, default)) for name, default, bind in driver.parameters)
-        connection = await self.session.connection()
-        return (await connection.exec_driver_sql(driver.sql, values)).first()
+        return (await connection.exec_driver_sql(driver.sql, driver.values(params))).first()
 
     async def prepared_row(self, statement: Executable, params: dict[str, Any]) -> AnyRow | None:
         """The first row of a statement built once (`prepared`): `driver_row` on PostgreSQL, `row` elsewhere (SQLite's
