@@ -29,7 +29,8 @@ def test_metrics_behind_a_token_summed_over_workers(app: Litestar, database_url:
     token = secrets.token_urlsafe(32)
     files = tmp_path / "metrics"
     files.mkdir()
-    (files / "counter_1.db").write_bytes(b"an earlier server's counts")  # emptied when the server starts
+    (files / "counter_1.db").write_bytes(b"an earlier server's counts")  # removed when the server starts
+    (files / "notes.txt").write_text("the operator's")  # left alone
     env = {
         "ENV": "dev",
         "DATABASE_URL": database_url,
@@ -57,7 +58,7 @@ def test_metrics_behind_a_token_summed_over_workers(app: Litestar, database_url:
     # Only the workers observe requests: a histogram file each, so the sums above came from both workers' files.
     serving = {file.stem.rsplit("_", 1)[-1] for file in files.glob("histogram_*.db")}
     assert len(serving) == 2, serving
-    assert not (files / "counter_1.db").exists()
+    assert not (files / "counter_1.db").exists() and (files / "notes.txt").read_text() == "the operator's"
     assert "/metrics" not in openapi["paths"]
 
 

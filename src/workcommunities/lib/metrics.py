@@ -11,7 +11,8 @@ What is measured (prefix `workcommunities_`):
 Granian runs a process per worker, so the counters live in files that every process writes and `/metrics` sums
 (prometheus-client's multiprocess mode), in `PROMETHEUS_MULTIPROC_DIR` (an environment variable, read by the
 library itself), by default a folder of the system's temporary directory named after the server's process. The first
-process of a server (`workcommunities run`, before it starts its workers) empties the folder, so counts start at zero
+process of a server (`workcommunities run`, before it starts its workers) removes the folder's metric files (`*.db`,
+nothing else), so counts start at zero
 with the server and never mix with another container's; the workers inherit the folder. A worker's gauges leave the
 sums when it stops. prometheus-client reads the variable when it is first imported, so this module imports it only
 once the variable is set (`enable_metrics`).
@@ -21,7 +22,6 @@ from __future__ import annotations
 
 import hmac
 import os
-import shutil
 import tempfile
 from collections.abc import MutableMapping
 from pathlib import Path
@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from prometheus_client import Counter, Gauge
 
 MULTIPROC_DIR = "PROMETHEUS_MULTIPROC_DIR"
-PREPARED_BY = "WORKCOMMUNITIES_METRICS_PREPARED_BY"  # set once the folder is emptied: the workers inherit it
+PREPARED_BY = "WORKCOMMUNITIES_METRICS_PREPARED_BY"  # set once the folder is cleared: the workers inherit it
 PREFIX = "workcommunities"
 
 
@@ -125,12 +125,13 @@ class _CountingSender:
 
 
 def enable_metrics(token: str) -> Metrics:
-    """The multiprocess folder (emptied by the server's first process, see the module's docstring), then the
+    """The multiprocess folder (cleared by the server's first process, see the module's docstring), then the
     metrics."""
     if os.environ.get(PREPARED_BY) is None:
         default = Path(tempfile.gettempdir()) / f"workcommunities-metrics-{os.getpid()}"
         directory = Path(os.environ.setdefault(MULTIPROC_DIR, str(default)))
-        shutil.rmtree(directory, ignore_errors=True)
-        directory.mkdir(parents=True)
+        directory.mkdir(parents=True, exist_ok=True)
+        for file in directory.glob("*.db"):  # prometheus-client's files only: the folder may be the operator's
+            file.unlink(missing_ok=True)
         os.environ[PREPARED_BY] = str(os.getpid())
     return Metrics(token)
