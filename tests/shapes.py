@@ -36,6 +36,10 @@ EVENT_KEYS = {
     "cost",
     "participant_payout",
     "participants_count",
+    "capacity",
+    "waitlist_count",
+    "my_participation",
+    "checked_in_count",
 }
 STORY_KEYS = {"id", "community_id", "company_id", "title", "media_url", "media"}
 COMPANY_KEYS = {"id", "name", "description", "logo_media_id", "skills"}

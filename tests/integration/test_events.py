@@ -310,13 +310,14 @@ async def test_join_is_idempotent_and_drives_my_upcoming(client: httpx.AsyncClie
 
     for _ in range(2):
         response = await client.post(f"/events/{event['id']}/join", headers=bearer(student))
-        assert (response.status_code, response.json()) == (200, {"status": "ok"})
+        assert (response.status_code, response.json()) == (200, {"status": "ok", "participation": "going"})
     assert len(await _rows(app, select(EventParticipant.user_id))) == 1
 
     mine = (await client.get("/events/my/upcoming/", headers=bearer(student))).json()
     assert [e["id"] for e in mine] == [event["id"]]
     assert_event_shape(mine[0])
     assert mine[0]["participants_count"] == 1
+    assert mine[0]["my_participation"] == "going"
     assert (await client.get("/events/my/upcoming", headers=bearer(bystander))).json() == []
     counts = {e["id"]: e["participants_count"] for e in (await client.get("/events/upcoming")).json()}
     assert counts == {event["id"]: 1, other["id"]: 0}

@@ -10,6 +10,7 @@ from workcommunities.db.models.content import (
     ContentSkill,
     ContentType,
     EventParticipant,
+    ParticipationStatus,
     Story,
 )
 from workcommunities.db.models.media import Media
@@ -31,6 +32,7 @@ __all__ = (
     "Media",
     "Membership",
     "OtpCode",
+    "ParticipationStatus",
     "Profile",
     "ProfileSkill",
     "ProfileStatus",

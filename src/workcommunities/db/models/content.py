@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
 
-from sqlalchemy import CheckConstraint, Index, String, Text
+from sqlalchemy import BigInteger, CheckConstraint, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from workcommunities.db.models._base import DefaultBase, JsonList, UUIDv7AuditBase, fk, optional_fk, utcnow
@@ -23,6 +23,7 @@ class Content(UUIDv7AuditBase):
     __table_args__ = (
         CheckConstraint("type IN ('post', 'event')", name="type"),
         CheckConstraint("type = 'post' OR event_date IS NOT NULL", name="event_date"),
+        CheckConstraint("capacity IS NULL OR capacity >= 1", name="capacity"),
         # The unified feed: newest first, id as tiebreak.
         Index("ix_content_feed", "created_at", "id"),
         # A community's posts, and the followed-communities feeds.
@@ -45,6 +46,7 @@ class Content(UUIDv7AuditBase):
     description: Mapped[str | None] = mapped_column(Text)
     registration: Mapped[str | None] = mapped_column(String(500))
     format: Mapped[str | None] = mapped_column(String(100))
+    capacity: Mapped[int | None]  # places for participants; NULL: unlimited
     media_id: Mapped[UUID | None] = optional_fk("media.id")
 
 
@@ -66,13 +68,29 @@ class ContentSkill(DefaultBase):
     position: Mapped[int]
 
 
+class ParticipationStatus(StrEnum):
+    going = "going"
+    waitlisted = "waitlisted"
+
+
 class EventParticipant(DefaultBase):
+    """A user's place at an event: going, or on its waitlist (in `queue_position` order) while it is full."""
+
     __tablename__ = "event_participant"
-    __table_args__ = (Index("ix_event_participant_content", "content_id"),)
+    __table_args__ = (
+        CheckConstraint("status IN ('going', 'waitlisted')", name="status"),
+        # Counts per status, the organiser's list (going in join order), the demotion of the latest joiners.
+        Index("ix_event_participant_status", "content_id", "status", "joined_at", "user_id"),
+        # The waitlist, first in line first.
+        Index("ix_event_participant_queue", "content_id", "queue_position"),
+    )
 
     user_id: Mapped[UUID] = fk("user_account.id", "CASCADE", primary_key=True)
     content_id: Mapped[UUID] = fk("content.id", "CASCADE", primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), default=ParticipationStatus.going)
     joined_at: Mapped[datetime] = mapped_column(default=utcnow)
+    queue_position: Mapped[int | None] = mapped_column(BigInteger)  # set while waitlisted
+    checked_in_at: Mapped[datetime | None]
 
 
 class Story(UUIDv7AuditBase):

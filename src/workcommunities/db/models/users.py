@@ -29,6 +29,8 @@ class User(UUIDv7AuditBase):
     email: Mapped[str | None] = mapped_column(String(320), unique=True)
     password_hash: Mapped[str | None] = mapped_column(String(100))
     avatar_media_id: Mapped[UUID | None] = optional_fk("media.id")
+    # SHA-256 of the secret in the user's calendar feed URL (`/calendar/{token}.ics`); NULL until one is issued.
+    calendar_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
 
 
 class Profile(UUIDv7AuditBase):

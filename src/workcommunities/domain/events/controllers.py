@@ -1,21 +1,67 @@
-"""`/events`: upcoming events, publishing and editing events (owning company), and joining them."""
+"""`/events`: upcoming events, one event, publishing and editing events (owning company), joining them, and the
+organiser's attendee list and check-in (rules: events/services.py)."""
 
 from __future__ import annotations
 
+import csv
+import io
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
+import msgspec
 from litestar import Controller, Response, delete, get, patch, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, OpenAPIType, Operation, Schema
+from litestar.params import FromPath, JSONBody, QueryParameter
 
 from workcommunities.domain.auth.guards import require_company, require_user
 from workcommunities.domain.events.deps import event_service
-from workcommunities.domain.events.schemas import EventCreateIn, EventOut, EventUpdateIn
+from workcommunities.domain.events.schemas import (
+    EventCreateIn,
+    EventOut,
+    EventUpdateIn,
+    JoinOut,
+    ParticipantFilter,
+    ParticipantOut,
+)
 from workcommunities.domain.events.services import EventService
 from workcommunities.lib.errors import documented
-from workcommunities.lib.pagination import NEXT_CURSOR_HEADERS, Page, keyset_page
+from workcommunities.lib.pagination import NEXT_CURSOR_HEADERS, Page, keyset_page, page_provider
 from workcommunities.lib.schema import StatusOk
 from workcommunities.lib.security import Principal
+
+CSV = "text/csv; charset=utf-8"
+FORMULA_STARTS = frozenset("=+-@\t\r")
+
+
+@dataclass
+class ParticipantsOperation(Operation):
+    """The list answers JSON, or CSV with `format=csv`."""
+
+    def __post_init__(self) -> None:
+        answer = (self.responses or {}).get("200")
+        if isinstance(answer, OpenAPIResponse) and answer.content is not None:
+            answer.content[CSV] = OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING))
+
+
+def participants_csv(rows: list[ParticipantOut]) -> bytes:
+    """A spreadsheet of participants. A cell that a spreadsheet would run as a formula (a name starting with `=`,
+    say) is written as text: prefixed with an apostrophe (OWASP's advice on CSV injection)."""
+    columns = ("user_id", "full_name", "phone", "status", "joined_at", "checked_in_at")
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(columns)
+    for row in rows:
+        values = msgspec.to_builtins(row)
+        writer.writerow([_cell(values[column]) for column in columns])
+    return out.getvalue().encode()
+
+
+def _cell(value: Any) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in FORMULA_STARTS else text
 
 
 class EventController(Controller):
@@ -30,9 +76,12 @@ class EventController(Controller):
         summary="Upcoming events of live communities, soonest first",
     )
     async def upcoming(
-        self, events: NamedDependency[EventService], page: NamedDependency[Page]
+        self,
+        viewer: NamedDependency[Principal | None],
+        events: NamedDependency[EventService],
+        page: NamedDependency[Page],
     ) -> Response[list[EventOut]]:
-        return (await events.upcoming(page)).response()
+        return (await events.upcoming(page, viewer)).response()
 
     @get(
         "/my/upcoming",
@@ -44,27 +93,39 @@ class EventController(Controller):
     async def my_upcoming(
         self, caller: NamedDependency[Principal], events: NamedDependency[EventService], page: NamedDependency[Page]
     ) -> Response[list[EventOut]]:
-        return (await events.upcoming(page, joined_by=caller.user_id)).response()
+        return (await events.upcoming(page, caller, joined_by=caller.user_id)).response()
+
+    @get(
+        "/{event_id:uuid}",
+        responses=documented(404, validation=False),
+        summary="An event (with the caller's participation when signed in)",
+    )
+    async def read(
+        self,
+        viewer: NamedDependency[Principal | None],
+        event_id: FromPath[UUID],
+        events: NamedDependency[EventService],
+    ) -> EventOut:
+        return await events.event(event_id, viewer)
 
     @post(
         "/{event_id:uuid}/join",
         guards=[require_user],
         status_code=200,
         responses=documented(401, 404, validation=False),
-        summary="Join an event (idempotent)",
+        summary="Join an event (idempotent): going, or on the waitlist while it is full",
     )
     async def join(
         self, caller: NamedDependency[Principal], event_id: FromPath[UUID], events: NamedDependency[EventService]
-    ) -> StatusOk:
-        await events.join(caller.user_id, event_id)
-        return StatusOk()
+    ) -> JoinOut:
+        return JoinOut(participation=await events.join(caller.user_id, event_id))
 
     @delete(
         "/{event_id:uuid}/join",
         guards=[require_user],
         status_code=200,
         responses=documented(401, 404, validation=False),
-        summary="Leave an event (idempotent)",
+        summary="Leave an event or its waitlist (idempotent); the first in line moves up",
     )
     async def leave(
         self, caller: NamedDependency[Principal], event_id: FromPath[UUID], events: NamedDependency[EventService]
@@ -80,9 +141,13 @@ class EventController(Controller):
         summary="Publish an event in one of the caller's communities",
     )
     async def create(
-        self, company: NamedDependency[UUID], data: JSONBody[EventCreateIn], events: NamedDependency[EventService]
+        self,
+        caller: NamedDependency[Principal],
+        company: NamedDependency[UUID],
+        data: JSONBody[EventCreateIn],
+        events: NamedDependency[EventService],
     ) -> EventOut:
-        return await events.create_event(company, data)
+        return await events.create_event(caller, company, data)
 
     @patch(
         "/{event_id:uuid}",
@@ -92,12 +157,13 @@ class EventController(Controller):
     )
     async def update(
         self,
+        caller: NamedDependency[Principal],
         company: NamedDependency[UUID],
         event_id: FromPath[UUID],
         data: JSONBody[EventUpdateIn],
         events: NamedDependency[EventService],
     ) -> EventOut:
-        return await events.update_event(company, event_id, data)
+        return await events.update_event(caller, company, event_id, data)
 
     @delete(
         "/{event_id:uuid}",
@@ -110,4 +176,69 @@ class EventController(Controller):
         self, company: NamedDependency[UUID], event_id: FromPath[UUID], events: NamedDependency[EventService]
     ) -> StatusOk:
         await events.delete_event(company, event_id)
+        return StatusOk()
+
+    @get(
+        "/{event_id:uuid}/participants",
+        guards=[require_user],
+        dependencies={"page": page_provider(100)},
+        responses={
+            200: ResponseSpec(list[ParticipantOut], description="The participants (or all of them as CSV)"),
+            **documented(401, 403, 404),
+        },
+        operation_class=ParticipantsOperation,
+        summary="The participants of an event, going then waitlisted (its organiser and admins)",
+    )
+    async def participants(
+        self,
+        caller: NamedDependency[Principal],
+        event_id: FromPath[UUID],
+        events: NamedDependency[EventService],
+        page: NamedDependency[Page],
+        status: Annotated[ParticipantFilter | None, QueryParameter(description="Only these participants")] = None,
+        output: Annotated[
+            Literal["json", "csv"],
+            QueryParameter(name="format", description="csv: every participant, as a spreadsheet"),
+        ] = "json",
+    ) -> Response[Any]:
+        if output == "json":
+            return Response(await events.participants(caller, event_id, status, page))
+        rows = await events.participants(caller, event_id, status, None)
+        return Response(
+            participants_csv(rows),
+            media_type=CSV,
+            headers={"Content-Disposition": f'attachment; filename="participants-{event_id.hex}.csv"'},
+        )
+
+    @post(
+        "/{event_id:uuid}/participants/{user_id:uuid}/check-in",
+        guards=[require_user],
+        status_code=200,
+        responses=documented(401, 403, 404, 409, validation=False),
+        summary="Record that a going participant came (its organiser and admins; idempotent)",
+    )
+    async def check_in(
+        self,
+        caller: NamedDependency[Principal],
+        event_id: FromPath[UUID],
+        user_id: FromPath[UUID],
+        events: NamedDependency[EventService],
+    ) -> ParticipantOut:
+        return await events.check_in(caller, event_id, user_id)
+
+    @delete(
+        "/{event_id:uuid}/participants/{user_id:uuid}",
+        guards=[require_user],
+        status_code=200,
+        responses=documented(401, 403, 404, validation=False),
+        summary="Take a participant off an event or its waitlist (organiser, admins); the first in line moves up",
+    )
+    async def remove_participant(
+        self,
+        caller: NamedDependency[Principal],
+        event_id: FromPath[UUID],
+        user_id: FromPath[UUID],
+        events: NamedDependency[EventService],
+    ) -> StatusOk:
+        await events.remove_participant(caller, event_id, user_id)
         return StatusOk()

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from msgspec import UNSET, Meta, UnsetType
 
 from workcommunities.domain.content.schemas import ContentCreateIn, ContentUpdateIn
 from workcommunities.domain.reference.schemas import SkillOut
-from workcommunities.lib.schema import Moment, Out, WireId, as_utc
+from workcommunities.lib.schema import Moment, Out, StatusOk, WireId, as_utc
 
 # Column sizes of `content` (longer values would fail the database, never the request).
 City = Annotated[str, Meta(max_length=200)]
 Place = Annotated[str, Meta(max_length=500)]  # location, registration
 Format = Annotated[str, Meta(max_length=100)]
+Capacity = Annotated[int, Meta(ge=1, le=1_000_000, description="Places for participants; absent or null: unlimited")]
 
 
 class EventOut(Out):
@@ -32,7 +33,29 @@ class EventOut(Out):
     skills: list[SkillOut]
     cost: int
     participant_payout: int
-    participants_count: int
+    participants_count: int  # going
+    capacity: int  # 0: unlimited
+    waitlist_count: int
+    my_participation: str  # the caller's: "", "going" or "waitlisted"
+    checked_in_count: int  # for the organiser; 0 for everyone else
+
+
+ParticipantFilter = Literal["going", "waitlisted", "checked_in"]
+
+
+class JoinOut(StatusOk, kw_only=True):
+    participation: str  # "going" or "waitlisted"
+
+
+class ParticipantOut(Out):
+    user_id: str
+    full_name: str
+    phone: str  # only to admins (the privacy rule)
+    avatar_media_id: str
+    status: str  # "going" or "waitlisted"
+    joined_at: datetime
+    checked_in: bool
+    checked_in_at: datetime | None
 
 
 class EventCreateIn(ContentCreateIn, kw_only=True):
@@ -44,6 +67,7 @@ class EventCreateIn(ContentCreateIn, kw_only=True):
     format: Format | None = None
     # A single media, kept in the legacy `media_id` column (not an attachment).
     media_id: WireId | None = None
+    capacity: Capacity | None = None
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -52,7 +76,8 @@ class EventCreateIn(ContentCreateIn, kw_only=True):
 
 class EventUpdateIn(ContentUpdateIn):
     """Only the present keys change the event: `null` clears an optional field and is refused (422) for
-    `community_id`, `title` and `event_date`; `tags` and `skill_ids` replace the lists."""
+    `community_id`, `title` and `event_date`; lowering `capacity` below the going count moves the latest joiners to the
+    front of the waitlist, raising it (or null) lets the first in line in; `tags` and `skill_ids` replace the lists."""
 
     community_id: WireId | UnsetType = UNSET
     event_date: Moment | UnsetType = UNSET
@@ -62,6 +87,7 @@ class EventUpdateIn(ContentUpdateIn):
     registration: Place | UnsetType | None = UNSET
     format: Format | UnsetType | None = UNSET
     media_id: WireId | UnsetType | None = UNSET
+    capacity: Capacity | UnsetType | None = UNSET  # null: unlimited
 
     def __post_init__(self) -> None:
         super().__post_init__()

@@ -135,7 +135,9 @@ class ProfileRepository(Repository[Profile]):
                 joined_json(events).label("events_json"),
             )
 
-        return await self.prepared_row(self.prepared(("own_profile", events), build), {"user_id": user_id, "now": now})
+        # The joined events as their participant sees them (`my_participation`).
+        params = {"user_id": user_id, "now": now, "viewer_id": user_id}
+        return await self.prepared_row(self.prepared(("own_profile", events), build), params)
 
     async def create_missing(self, user_id: UUID) -> None:
         """A user without a profile (imported data) gets an empty one; a racing request that created it first
