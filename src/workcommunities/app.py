@@ -24,6 +24,7 @@ from workcommunities.domain.admin.controllers import AdminCommunityController, A
 from workcommunities.domain.auth.controllers import AuthController
 from workcommunities.domain.auth.guards import document_security, provide_caller, provide_viewer
 from workcommunities.domain.auth.throttle import build_login_throttle
+from workcommunities.domain.calendar.controllers import CalendarController
 from workcommunities.domain.communities.controllers import CommunityController
 from workcommunities.domain.companies.controllers import CompanyController
 from workcommunities.domain.companies.deps import provide_company
@@ -92,6 +93,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             MediaController,
             ContentController,
             EventController,
+            CalendarController,
             CompanyController,
             CommunityController,
             AdminCompanyController,

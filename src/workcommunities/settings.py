@@ -72,6 +72,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     cors_origins: tuple[str, ...] = ()
     # Served only over HTTPS (TLS ends at a proxy in front): answers carry Strict-Transport-Security.
     trust_tls: bool = False
+    # The API's public address (https://api.example.com), for absolute URLs handed out to be opened elsewhere (the
+    # calendar feeds); empty: the address the request came to, which is wrong behind a proxy that rewrites it.
+    public_url: str = ""
 
     @property
     def is_dev(self) -> bool:
@@ -95,6 +98,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         code = self.otp_code_override
         if code and (len(code) != self.otp_length or not code.isdigit()):
             raise SettingsError(f"OTP_FIXED_CODE must be {self.otp_length} digits")
+        if self.public_url and not self.public_url.startswith(("http://", "https://")):
+            raise SettingsError("PUBLIC_URL must be an http:// or https:// address (or unset)")
         if self.is_dev:
             return
         if len(self.jwt_secret.encode()) < MIN_SECRET_BYTES or self.jwt_secret in KNOWN_WEAK_SECRETS:

@@ -1,16 +1,20 @@
-"""`/profiles`: the caller's own profile."""
+"""`/profiles`: the caller's own profile, and the token of their calendar feed (domain/calendar)."""
 
 from __future__ import annotations
 
-from litestar import Controller, get, patch
+from litestar import Controller, delete, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
 from workcommunities.domain.auth.guards import require_user
+from workcommunities.domain.calendar.deps import calendar_service
+from workcommunities.domain.calendar.schemas import CalendarTokenOut
+from workcommunities.domain.calendar.services import CalendarService
 from workcommunities.domain.profiles.deps import profile_service
 from workcommunities.domain.profiles.schemas import ProfileOut, ProfileUpdateIn
 from workcommunities.domain.profiles.services import ProfileService
 from workcommunities.lib.errors import documented
+from workcommunities.lib.schema import StatusOk
 from workcommunities.lib.security import Principal
 
 
@@ -18,7 +22,7 @@ class ProfileController(Controller):
     path = "/profiles"
     tags = ["profiles"]
     guards = [require_user]
-    dependencies = {"profiles": profile_service}
+    dependencies = {"profiles": profile_service, "calendar": calendar_service}
 
     @get(
         "/me",
@@ -40,3 +44,26 @@ class ProfileController(Controller):
         profiles: NamedDependency[ProfileService],
     ) -> ProfileOut:
         return await profiles.update_me(caller.user_id, data)
+
+    @post(
+        "/me/calendar-token",
+        status_code=200,
+        responses=documented(401, validation=False),
+        summary="A new URL of the caller's calendar feed (`/calendar/<token>.ics`); the previous one stops working",
+    )
+    async def issue_calendar_token(
+        self, caller: NamedDependency[Principal], calendar: NamedDependency[CalendarService]
+    ) -> CalendarTokenOut:
+        return await calendar.issue_token(caller.user_id)
+
+    @delete(
+        "/me/calendar-token",
+        status_code=200,
+        responses=documented(401, validation=False),
+        summary="Revoke the caller's calendar feed URL (idempotent)",
+    )
+    async def revoke_calendar_token(
+        self, caller: NamedDependency[Principal], calendar: NamedDependency[CalendarService]
+    ) -> StatusOk:
+        await calendar.revoke_token(caller.user_id)
+        return StatusOk()

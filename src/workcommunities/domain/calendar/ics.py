@@ -1,0 +1,65 @@
+"""iCalendar documents (RFC 5545) of events, written by the `icalendar` library: it folds lines at 75 octets, ends
+them with CRLF and escapes text values (commas, semicolons, backslashes, newlines). Every value goes through its
+property types here; nothing writes a content line by hand."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import UTC, timedelta
+
+from icalendar import Calendar, Event, vDuration, vText
+
+from workcommunities.domain.calendar.schemas import CalendarEntry
+
+MEDIA_TYPE = "text/calendar"
+PRODID = "-//WorkCommunities//Events//EN"
+UID_DOMAIN = "workcommunities"
+# Events have no end time; calendars need one (or show a zero-length event), so each takes a two-hour block.
+DURATION = timedelta(hours=2)
+# How often a calendar app should read a subscribed feed again (RFC 7986, and the older X-PUBLISHED-TTL).
+REFRESH = timedelta(hours=1)
+# RFC 5545 TEXT allows no control character but HTAB and the newline the library escapes; the library keeps the
+# others as they are, which would make the document invalid.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def calendar(entries: Iterable[CalendarEntry], base_url: str, *, name: str | None = None) -> bytes:
+    """A VCALENDAR of `entries`; `name` makes it a subscribed feed (X-WR-CALNAME and a refresh interval).
+    `base_url` (no trailing slash) makes each event's URL absolute."""
+    document = Calendar()
+    document.add("prodid", PRODID)
+    document.add("version", "2.0")
+    document.add("calscale", "GREGORIAN")
+    document.add("method", "PUBLISH")
+    if name is not None:
+        # The library types X- properties by their value only: the property types are given here.
+        document.add("x-wr-calname", vText(_text(name)))
+        document.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
+        document.add("x-published-ttl", vDuration(REFRESH))
+    for entry in entries:
+        document.add_component(_event(entry, base_url))
+    return document.to_ical()
+
+
+def _event(entry: CalendarEntry, base_url: str) -> Event:
+    start = entry.event_date.astimezone(UTC)
+    modified = entry.updated_at.astimezone(UTC)
+    event = Event()
+    event.add("uid", f"{entry.id}@{UID_DOMAIN}")  # the event's id: the same event keeps its UID across reads
+    event.add("dtstamp", modified)  # the event's last change, not the read's time: an unchanged feed reads the same
+    event.add("last-modified", modified)
+    event.add("dtstart", start)
+    event.add("dtend", start + DURATION)
+    event.add("summary", _text(entry.title))
+    if place := ", ".join(part for part in (_text(entry.city).strip(), _text(entry.location).strip()) if part):
+        event.add("location", place)
+    if (description := _text(entry.description)).strip():
+        event.add("description", description)
+    event.add("url", f"{base_url}/events/{entry.id}")
+    return event
+
+
+def _text(value: str) -> str:
+    """Text as RFC 5545 TEXT takes it: CR LF and lone CR as newlines, other control characters dropped."""
+    return _CONTROL.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
