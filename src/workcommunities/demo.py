@@ -91,6 +91,7 @@ class DemoSize:
 # `seed demo --scale 1`: what the benchmark loads (bench/README.md).
 BENCH_SIZE = DemoSize(companies=20, communities=100, posts=5000, events=1000, students=300)
 BATCH = 1000  # rows per INSERT (bulk) and content items per commit
+DEMO_CAPACITIES = (20, 50, None)  # a third of the events each (None: unlimited), drawn without the random source
 CONTENT_DAYS = 90  # bulk posts and events are spread over this many past days, so the feed mixes both
 
 
@@ -377,6 +378,7 @@ class Seeder:
                     tags=Tags(["event", kind.lower()]),
                     skill_ids=self.pick(self.skills, 2),
                     cost=self.rng.choice([0, 0, 1000]),
+                    capacity=DEMO_CAPACITIES[index % len(DEMO_CAPACITIES)],
                 )
                 if self.bulk:
                     row = self.content_row(ContentType.event, community_id, body)
@@ -387,6 +389,7 @@ class Seeder:
                         description=body.description,
                         registration=body.registration,
                         format=body.format,
+                        capacity=body.capacity,
                         media_id=UUID(body.media_id) if body.media_id else None,
                     )
                     rows.append(row)

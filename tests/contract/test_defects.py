@@ -238,7 +238,9 @@ async def test_idempotency(api: Api, client: httpx.AsyncClient, app: Litestar) -
     for method, url in twice:
         for attempt in (1, 2):
             response = await client.request(method, url, headers=headers)
-            assert (response.status_code, response.json()) == (200, {"status": "ok"}), (method, url, attempt)
+            # Joining adds the caller's participation (issue 11), additively.
+            answer = {"status": "ok", **({"participation": "going"} if url.endswith("/join") else {})}
+            assert (response.status_code, response.json()) == (200, answer), (method, url, attempt)
 
     assert await _count(app, Membership, user_id=user, community_id=world.community_id) == 1
     assert await _count(app, CompanyFollow, user_id=user, company_id=world.company_id) == 1

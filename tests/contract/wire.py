@@ -246,7 +246,13 @@ EVENT = Obj(
         "cost": INT,
         "participant_payout": INT,
     },
-    additions={"participants_count": INT},
+    additions={
+        "participants_count": INT,
+        "capacity": INT,
+        "waitlist_count": INT,
+        "my_participation": STR,
+        "checked_in_count": INT,
+    },
 )
 STORY = Obj(
     "Story",

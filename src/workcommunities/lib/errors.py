@@ -190,7 +190,9 @@ def recursion_error_handler(request: Request[Any, Any, Any], exc: RecursionError
 
 
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    # The route's template, never the path: a path may carry a secret (a calendar feed's token).
+    route = request.scope.get("path_template", "")
+    logger.exception("unhandled error on %s %s", request.method, route, exc_info=exc)
     return _json(HTTP_500_INTERNAL_SERVER_ERROR, "Internal Server Error")
 
 
