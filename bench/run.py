@@ -43,6 +43,7 @@ from workcommunities.db.models import (
     Community,
     Company,
     Content,
+    EventParticipant,
     Media,
     Membership,
     OtpCode,
@@ -301,6 +302,16 @@ async def discover(url: str) -> Data:
             memberships: dict[str, set[str]] = {}
             for user_id, community_id in await conn.execute(select(Membership.user_id, Membership.community_id)):
                 memberships.setdefault(user_id.hex, set()).add(community_id.hex)
+            upcoming = (
+                select(Content.id)
+                .join(Community, Community.id == Content.community_id)
+                .where(Community.is_archived.is_(False), Content.type == "event", Content.event_date > func.now())
+                .order_by(Content.event_date, Content.id)
+            )
+            events = (await conn.scalars(upcoming)).all()
+            participations: dict[str, set[str]] = {}
+            for user_id, event_id in await conn.execute(select(EventParticipant.user_id, EventParticipant.content_id)):
+                participations.setdefault(user_id.hex, set()).add(event_id.hex)
     finally:
         await engine.dispose()
     by_company: dict[str, list[str]] = {}
@@ -317,6 +328,8 @@ async def discover(url: str) -> Data:
         memberships=memberships,
         company_communities=by_company,
         company_phones={c.hex: phone for c, phone in companies if phone},
+        events=[e.hex for e in events],
+        participations=participations,
     )
 
 
@@ -424,8 +437,8 @@ def measure(server: Server, chosen: list[Scenario], gen: Loader, sink: SmsSink) 
                     f"p99 {result.p99_ms:6.1f} ms{errors}",
                     flush=True,
                 )
-            if scenario.key == "follow_unfollow":
-                for r in scenario.requests:  # back to the loaded memberships, for the next run on this database
+            if scenario.key in {"follow_unfollow", "join_leave"}:
+                for r in scenario.requests:  # back to the loaded state, for the next run on this database
                     if r["method"] == "DELETE":
                         client.delete(r["path"], headers=r["headers"])
     return out
@@ -437,7 +450,10 @@ def log_in_everyone(server: Server, data: Data, sink: SmsSink) -> Tokens:
     with httpx.Client(base_url=server.url, timeout=60) as client:
         try:
             for sid, phone in data.students[:TOKENS]:
-                tokens.students.append((sid, log_in(client, sink, phone)))
+                token = log_in(client, sink, phone)
+                tokens.students.append((sid, token))
+                feed = client.post("/profiles/me/calendar-token", headers={"Authorization": f"Bearer {token}"})
+                tokens.calendars.append(httpx.URL(feed.raise_for_status().json()["url"]).path)
             for cid in list(data.company_phones)[:COMPANY_TOKENS]:
                 tokens.companies.append((cid, log_in(client, sink, data.company_phones[cid], company=True)))
         except (httpx.HTTPError, TimeoutError) as exc:

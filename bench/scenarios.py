@@ -32,12 +32,15 @@ class Data:
     memberships: dict[str, set[str]]  # student id -> communities
     company_communities: dict[str, list[str]]  # company id -> its live communities
     company_phones: dict[str, str]  # company id -> the phone its login uses
+    events: list[str] = field(default_factory=list)  # upcoming events of live communities
+    participations: dict[str, set[str]] = field(default_factory=dict)  # student id -> events they joined
 
 
 @dataclass
 class Tokens:
     students: list[tuple[str, str]] = field(default_factory=list)  # (user id, token)
     companies: list[tuple[str, str]] = field(default_factory=list)  # (company id, token)
+    calendars: list[str] = field(default_factory=list)  # the students' calendar feed paths
 
 
 @dataclass(frozen=True)
@@ -73,8 +76,10 @@ ORDER = [
     "profile_me",
     "user_detail",
     "media_small",
+    "calendar_feed",
     "login",
     "follow_unfollow",
+    "join_leave",
     "create_post",
 ]
 QUICK = ["feed_page1", "feed_random", "feed_cursor", "followed_feed", "community_posts", "login", "create_post"]
@@ -86,6 +91,8 @@ SCALE_PASS = [
     "community_posts_cursor",
     "upcoming_events",
     "upcoming_events_cursor",
+    "calendar_feed",
+    "join_leave",
 ]
 
 
@@ -125,6 +132,11 @@ def build(data: Data, tokens: Tokens, codes_dir: str) -> dict[str, Scenario]:
         (token, community)
         for sid, token in students
         for community in [c for c in data.communities if c not in data.memberships.get(sid, set())][:4]
+    ]
+    join_pairs = [
+        (token, event)
+        for sid, token in students
+        for event in [e for e in data.events if e not in data.participations.get(sid, set())][:4]
     ]
     company_posts = [
         (token, community) for cid, token in tokens.companies for community in data.company_communities.get(cid, [])
@@ -208,6 +220,12 @@ def build(data: Data, tokens: Tokens, codes_dir: str) -> dict[str, Scenario]:
             "/media/{id}",
             [request("GET", f"/media/{media}") for media in data.small_media],
         ),
+        reads(
+            "calendar_feed",
+            "calendar feed (.ics)",
+            "/calendar/{token}.ics",
+            [request("GET", path) for path in tokens.calendars],
+        ),
         Scenario(
             "login",
             "log in (code + verify)",
@@ -235,6 +253,20 @@ def build(data: Data, tokens: Tokens, codes_dir: str) -> dict[str, Scenario]:
                 ],
             },
             method_path="POST|DELETE /communities/{id}/follow",
+        ),
+        Scenario(
+            "join_leave",
+            "join / leave an event",
+            "write",
+            {
+                "kind": "requests",
+                "requests": [
+                    request(method, f"/events/{event}/join", token)
+                    for token, event in join_pairs
+                    for method in ("POST", "DELETE")
+                ],
+            },
+            method_path="POST|DELETE /events/{id}/join",
         ),
         Scenario(
             "create_post",

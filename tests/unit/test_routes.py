@@ -3,6 +3,8 @@ dependencies that name the caller are never reachable without one."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -72,3 +74,18 @@ def test_openapi_security_follows_the_guards(app: Litestar) -> None:
     assert paths["/content/posts"]["post"]["security"] == BEARER
     assert paths["/users/{user_id}"]["get"]["security"] == [{}, *BEARER]
     assert paths["/admin/companies"]["post"]["security"] == BEARER
+
+
+def test_building_the_app_generates_no_openapi_examples(tmp_path: Path) -> None:
+    """A response spec left to generate examples imports polyfactory and Faker while the app is built: some 40 MB
+    in every worker (the bench's memory target). Checked in a fresh interpreter, where nothing else imported them."""
+    environ = {"ENV": "dev", "DATA_DIR": str(tmp_path), "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/unused.db"}
+    script = (
+        "import sys\n"
+        "from workcommunities.app import create_app\n"
+        "from workcommunities.settings import load_settings\n"
+        f"create_app(load_settings(environ={environ!r}, env_file={str(tmp_path / 'none.env')!r}))\n"
+        "print(sorted(name for name in ('polyfactory', 'faker') if name in sys.modules))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False)
+    assert (result.returncode, result.stdout.strip()) == (0, "[]"), result.stderr

@@ -183,7 +183,9 @@ class EventController(Controller):
         guards=[require_user],
         dependencies={"page": page_provider(100)},
         responses={
-            200: ResponseSpec(list[ParticipantOut], description="The participants (or all of them as CSV)"),
+            200: ResponseSpec(
+                list[ParticipantOut], description="The participants (or all of them as CSV)", generate_examples=False
+            ),
             **documented(401, 403, 404),
         },
         operation_class=ParticipantsOperation,
