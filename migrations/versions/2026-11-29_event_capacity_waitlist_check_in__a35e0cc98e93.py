@@ -35,7 +35,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('queue_position', sa.BigInteger(), nullable=True))
         batch_op.add_column(sa.Column('checked_in_at', sa.DateTimeUTC(timezone=True), nullable=True))
         batch_op.drop_index(batch_op.f('ix_event_participant_content'))
-        batch_op.create_index('ix_event_participant_queue', ['content_id', 'queue_position'], unique=False)
+        batch_op.create_index('ix_event_participant_order', ['content_id', 'status', 'queue_position', 'joined_at', 'user_id'], unique=False)
         batch_op.create_index('ix_event_participant_status', ['content_id', 'status', 'joined_at', 'user_id'], unique=False)
         batch_op.create_check_constraint(op.f('ck_event_participant_status'), "status IN ('going', 'waitlisted')")
 
@@ -58,7 +58,7 @@ def downgrade() -> None:
     with op.batch_alter_table('event_participant', schema=None) as batch_op:
         batch_op.drop_constraint(op.f('ck_event_participant_status'), type_='check')
         batch_op.drop_index('ix_event_participant_status')
-        batch_op.drop_index('ix_event_participant_queue')
+        batch_op.drop_index('ix_event_participant_order')
         batch_op.create_index(batch_op.f('ix_event_participant_content'), ['content_id'], unique=False)
         batch_op.drop_column('checked_in_at')
         batch_op.drop_column('queue_position')

@@ -17,11 +17,12 @@ from uuid import UUID
 import httpx
 import pytest
 from litestar import Litestar
+from sqlalchemy import select
 
 from tests.conftest import StatementCounter, make_settings
 from tests.helpers import Api, bearer, claims, serve
 from workcommunities.app import create_app
-from workcommunities.db.models import Case, Community, Content, ContentType, Membership, metadata
+from workcommunities.db.models import Case, Community, Content, ContentType, EventParticipant, Membership, metadata
 
 
 @dataclass
@@ -29,6 +30,8 @@ class Served:
     app: Litestar
     client: httpx.AsyncClient
     community: str  # a community of the company with content, a case and a member
+    event: str  # an event of it that the member joined
+    company: str  # the company's token
 
 
 @pytest.fixture
@@ -46,8 +49,8 @@ async def served(pg_database: str, tmp_path: Path) -> AsyncIterator[Served]:
         api = Api(client)
         company_token, student_token = await api.company(), await api.student()
         company = (await client.get("/companies/me", headers=bearer(company_token))).json()
-        community = await _fill(app, UUID(company["id"]), UUID(claims(student_token)["sub"]))
-        yield Served(app, client, community)
+        community, event = await _fill(app, UUID(company["id"]), UUID(claims(student_token)["sub"]))
+        yield Served(app, client, community, event, company_token)
 
 
 def _nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -68,7 +71,7 @@ async def _plan(app: Litestar, statement: str, parameters: Any) -> list[dict[str
     return list(_nodes(document["Plan"]))
 
 
-async def _fill(app: Litestar, company_id: UUID, member: UUID) -> str:
+async def _fill(app: Litestar, company_id: UUID, member: UUID) -> tuple[str, str]:
     now = datetime.now(UTC)
     async with app.state.db_config.get_session() as session:
         community = Community(name="Indexed", company_id=company_id)
@@ -87,8 +90,12 @@ async def _fill(app: Litestar, company_id: UUID, member: UUID) -> str:
                     tags=[],
                 )
             )
+        await session.flush()
+        event = (await session.scalars(select(Content.id).where(Content.type == ContentType.event))).first()
+        assert event is not None
+        session.add(EventParticipant(user_id=member, content_id=event))
         await session.commit()
-        return community.id.hex
+        return community.id.hex, event.hex
 
 
 LISTS = [
@@ -101,19 +108,22 @@ LISTS = [
     ("/communities/{community}/members", None, "ix_membership_community"),
     ("/communities/{community}", None, "ix_community_case_order"),
     ("/users/", "admin", "ix_user_account_created"),
+    ("/events/{event}/participants", "company", "ix_event_participant_order"),
 ]
 
 
 @pytest.mark.parametrize(("path", "reader", "index"), LISTS)
 async def test_each_list_reads_in_index_order(served: Served, path: str, reader: str | None, index: str) -> None:
-    headers = bearer(await Api(served.client).admin()) if reader == "admin" else {}
-    url = path.format(community=served.community)
+    tokens = {"admin": await Api(served.client).admin(), "company": served.company} if reader else {}
+    headers = bearer(tokens[reader]) if reader else {}
+    url = path.format(community=served.community, event=served.event)
     with StatementCounter(served.app.state.db_config.get_engine()) as seen:
         response = await served.client.get(url, headers=headers)
     assert response.status_code == 200, response.text
-    # The list's statement (a token's user lookup or an existence check has no LIMIT).
-    [(statement, parameters)] = [
-        (s, p) for s, p in zip(seen.statements, seen.parameters, strict=True) if " LIMIT " in s
+    # The list's statement: the last with a LIMIT (a token's user lookup or an existence check has none; the
+    # caller's company, looked up before, has one).
+    statement, parameters = [(s, p) for s, p in zip(seen.statements, seen.parameters, strict=True) if " LIMIT " in s][
+        -1
     ]
     nodes = await _plan(served.app, statement, parameters)
     assert not [node for node in nodes if "Sort" in node["Node Type"]], (url, [n["Node Type"] for n in nodes])

@@ -75,7 +75,7 @@ def _as_is(value: T) -> T:
 
 def count_per_row(link: InstrumentedAttribute[UUID], parent: InstrumentedAttribute[UUID]) -> ScalarSelect[int]:
     """For a list of `parent` rows: how many `link` rows point at each one, counted by the link's index in the same
-    statement (members of a community, participants of an event), never by a query per item."""
+    statement (members of a community), never by a query per item."""
     return select(func.count()).where(link == parent).correlate(parent.class_).scalar_subquery()
 
 
@@ -152,11 +152,14 @@ class Repository(SQLAlchemyAsyncRepository[ModelT]):
         connection = await self.session.connection()
         return (await connection.execute(statement, params)).first()
 
+    def insert_into(self, model: type[Any]) -> postgresql.Insert | sqlite.Insert:
+        """An INSERT in the dialect's own form, which can take ON CONFLICT."""
+        return (postgresql.insert if self._dialect.name == "postgresql" else sqlite.insert)(model)
+
     async def insert_ignore(self, model: type[Any], **values: Any) -> None:
         """INSERT … ON CONFLICT DO NOTHING on PostgreSQL and SQLite: the idempotent write behind follow, join and the
         lazy profile; a concurrent request that inserted the same key first simply wins, without an error."""
-        builder = postgresql.insert if self._dialect.name == "postgresql" else sqlite.insert
-        await self.session.execute(builder(model).values(**values).on_conflict_do_nothing())
+        await self.session.execute(self.insert_into(model).values(**values).on_conflict_do_nothing())
 
     async def replace_ordered(
         self, owner: InstrumentedAttribute[UUID], owner_id: UUID, item: InstrumentedAttribute[UUID], ids: list[UUID]

@@ -106,6 +106,12 @@ def as_utc(value: TimeT) -> TimeT:
         raise ValueError("datetime is out of range") from exc
 
 
+def wire_datetime(value: datetime) -> str:
+    """A time as msgspec writes it in a response (UTC, `Z`), for a field that is "" until it is set (the non-null
+    rule)."""
+    return msgspec.json.encode(as_utc(value)).decode().strip('"')
+
+
 def required_text(value: str, field: str) -> str:
     """A required text field: trimmed, and a 422 when nothing is left."""
     if not (text := value.strip()):

@@ -79,10 +79,10 @@ class EventParticipant(DefaultBase):
     __tablename__ = "event_participant"
     __table_args__ = (
         CheckConstraint("status IN ('going', 'waitlisted')", name="status"),
-        # Counts per status, the organiser's list (going in join order), the demotion of the latest joiners.
+        # Counts per status, and the latest joiners (demoted when the capacity is lowered).
         Index("ix_event_participant_status", "content_id", "status", "joined_at", "user_id"),
-        # The waitlist, first in line first.
-        Index("ix_event_participant_queue", "content_id", "queue_position"),
+        # The organiser's list: going in join order, then the waitlist in line (first in line: the next promoted).
+        Index("ix_event_participant_order", "content_id", "status", "queue_position", "joined_at", "user_id"),
     )
 
     user_id: Mapped[UUID] = fk("user_account.id", "CASCADE", primary_key=True)

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 
-from icalendar import Calendar, Event, vDuration, vText
+from icalendar import Calendar, Event, Timezone, TimezoneStandard, vDuration, vText
 
 from workcommunities.domain.calendar.schemas import CalendarEntry
 
@@ -39,7 +39,24 @@ def calendar(entries: Iterable[CalendarEntry], base_url: str, *, name: str | Non
         document.add("x-published-ttl", vDuration(REFRESH))
     for entry in entries:
         document.add_component(_event(entry, base_url))
+    if not document.subcomponents:  # RFC 5545 wants one component at least: an empty feed names its time zone
+        document.add_component(_UTC)
     return document.to_ical()
+
+
+def _utc() -> Timezone:
+    zone = Timezone()
+    zone.add("tzid", "UTC")
+    standard = TimezoneStandard()
+    standard.add("dtstart", datetime(1970, 1, 1))  # noqa: DTZ001 - a VTIMEZONE's DTSTART is local time by definition
+    standard.add("tzoffsetfrom", timedelta(0))
+    standard.add("tzoffsetto", timedelta(0))
+    standard.add("tzname", "UTC")
+    zone.add_component(standard)
+    return zone
+
+
+_UTC = _utc()
 
 
 def _event(entry: CalendarEntry, base_url: str) -> Event:

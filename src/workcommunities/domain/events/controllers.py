@@ -29,11 +29,12 @@ from workcommunities.domain.events.schemas import (
 from workcommunities.domain.events.services import EventService
 from workcommunities.lib.errors import documented
 from workcommunities.lib.pagination import NEXT_CURSOR_HEADERS, Page, keyset_page, page_provider
-from workcommunities.lib.schema import StatusOk
+from workcommunities.lib.schema import StatusOk, wire_datetime
 from workcommunities.lib.security import Principal
 
 CSV = "text/csv; charset=utf-8"
 FORMULA_STARTS = frozenset("=+-@\t\r")
+CSV_COLUMNS = ("user_id", "full_name", "phone", "status", "joined_at", "checked_in_at")
 
 
 @dataclass
@@ -47,21 +48,19 @@ class ParticipantsOperation(Operation):
 
 
 def participants_csv(rows: list[ParticipantOut]) -> bytes:
-    """A spreadsheet of participants. A cell that a spreadsheet would run as a formula (a name starting with `=`,
-    say) is written as text: prefixed with an apostrophe (OWASP's advice on CSV injection)."""
-    columns = ("user_id", "full_name", "phone", "status", "joined_at", "checked_in_at")
+    """A spreadsheet of participants: UTF-8 with a byte order mark (without it Excel reads Cyrillic as another
+    encoding). A name that a spreadsheet would run as a formula (starting with `=`, say) is written as text, with an
+    apostrophe in front (OWASP's advice on CSV injection); the other columns are the server's own values."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(columns)
+    writer.writerow(CSV_COLUMNS)
     for row in rows:
-        values = msgspec.to_builtins(row)
-        writer.writerow([_cell(values[column]) for column in columns])
-    return out.getvalue().encode()
-
-
-def _cell(value: Any) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in FORMULA_STARTS else text
+        values = msgspec.structs.asdict(row)
+        values["joined_at"] = wire_datetime(row.joined_at)
+        name = values["full_name"]
+        values["full_name"] = "'" + name if name[:1] in FORMULA_STARTS else name
+        writer.writerow([values[column] for column in CSV_COLUMNS])
+    return ("\ufeff" + out.getvalue()).encode()
 
 
 class EventController(Controller):
@@ -198,12 +197,11 @@ class EventController(Controller):
         events: NamedDependency[EventService],
         page: NamedDependency[Page],
         status: Annotated[ParticipantFilter | None, QueryParameter(description="Only these participants")] = None,
-        output: Annotated[
-            Literal["json", "csv"],
-            QueryParameter(name="format", description="csv: every participant, as a spreadsheet"),
+        format: Annotated[
+            Literal["json", "csv"], QueryParameter(description="csv: every participant, as a spreadsheet")
         ] = "json",
     ) -> Response[Any]:
-        if output == "json":
+        if format == "json":
             return Response(await events.participants(caller, event_id, status, page))
         rows = await events.participants(caller, event_id, status, None)
         return Response(

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import (
     BindParameter,
+    Boolean,
     ColumnElement,
     ScalarSelect,
     bindparam,
@@ -15,7 +17,9 @@ from sqlalchemy import (
     delete,
     exists,
     func,
+    literal,
     literal_column,
+    or_,
     select,
     update,
 )
@@ -30,6 +34,7 @@ from workcommunities.db.models import (
     EventParticipant,
     ParticipationStatus,
     Profile,
+    Role,
     User,
 )
 from workcommunities.domain.content.repositories import ContentRepository, in_live_communities
@@ -38,11 +43,23 @@ from workcommunities.domain.reference.repositories import ordered_json
 from workcommunities.lib.aggregate import json_list, json_object, text_constant
 from workcommunities.lib.errors import NotFound
 from workcommunities.lib.pagination import KeysetOrder, Page, Paged, paged
+from workcommunities.lib.security import Principal
 
 IS_EVENT = Content.type == ContentType.event
-# Who reads an event: `my_participation` is theirs, and `checked_in_count` shows only to its organiser. Every event
-# statement takes this parameter (None: anonymous).
+# Who reads an event (`viewer_params`): `my_participation` is theirs, and `checked_in_count` shows only to its
+# organiser. Every event statement takes `viewer_id` (None: anonymous); the other two only matter to companies and
+# admins.
 VIEWER_ID: BindParameter[UUID] = bindparam("viewer_id", type_=User.id.type)
+VIEWER_PHONE: BindParameter[str] = bindparam("viewer_phone", None, type_=Company.phone.type)
+VIEWER_ADMIN: BindParameter[bool] = bindparam("viewer_admin", False, type_=Boolean())
+
+
+def viewer_params(viewer: Principal | None) -> dict[str, Any]:
+    """The viewer's parameters of an event statement."""
+    if viewer is None:
+        return {"viewer_id": None}
+    phone = viewer.phone if viewer.role == Role.company else None
+    return {"viewer_id": viewer.user_id, "viewer_phone": phone, "viewer_admin": viewer.is_admin}
 
 
 def _participants(*where: ColumnElement[bool]) -> ScalarSelect[int]:
@@ -55,15 +72,20 @@ def _is(status: ParticipationStatus) -> ColumnElement[bool]:
     return EventParticipant.status == text_constant(status)
 
 
-# The viewer owns the company whose community holds the event.
-ORGANISER = (
+CHECKED_IN = EventParticipant.checked_in_at.is_not(None)
+
+
+# The viewer is an admin, or acts for the company whose community holds the event: owns it, or logs in with its
+# phone (the `company` dependency's rule, companies/repositories.py `acting_company`).
+ORGANISER = or_(
+    VIEWER_ADMIN,
     exists()
     .where(
         Community.id == Content.community_id,
         Company.id == Community.company_id,
-        Company.owner_user_id == VIEWER_ID,
+        or_(Company.owner_user_id == VIEWER_ID, Company.phone == VIEWER_PHONE),
     )
-    .correlate(Content)
+    .correlate(Content),
 )
 MY_PARTICIPATION = (
     select(EventParticipant.status)
@@ -89,9 +111,7 @@ EVENTS = select(
     Content.capacity,
     _participants(_is(ParticipationStatus.waitlisted)).label("waitlist_count"),
     MY_PARTICIPATION.label("my_participation"),
-    case((ORGANISER, _participants(EventParticipant.checked_in_at.is_not(None))), else_=literal_column("0")).label(
-        "checked_in_count"
-    ),
+    case((ORGANISER, _participants(CHECKED_IN)), else_=literal_column("0")).label("checked_in_count"),
 ).where(IS_EVENT)
 # Upcoming events: by date, then id (index ix_content_events).
 SOONEST = KeysetOrder("soonest", Content.event_date, Content.id, descending=False)
@@ -126,14 +146,14 @@ PARTICIPANTS = (
         User.avatar_media_id,
         EventParticipant.status,
         EventParticipant.joined_at,
-        EventParticipant.queue_position,
         EventParticipant.checked_in_at,
     )
     .join(User, User.id == EventParticipant.user_id)
     .outerjoin(Profile, Profile.user_id == User.id)
     .where(EventParticipant.content_id == bindparam("event_id"))
+    # "going" sorts before "waitlisted"; going rows have no queue position (index ix_event_participant_order).
     .order_by(
-        case((_is(ParticipationStatus.going), 0), else_=1),
+        EventParticipant.status,
         EventParticipant.queue_position,
         EventParticipant.joined_at,
         EventParticipant.user_id,
@@ -142,16 +162,28 @@ PARTICIPANTS = (
 PARTICIPANT_FILTERS: dict[str, ColumnElement[bool]] = {
     "going": _is(ParticipationStatus.going),
     "waitlisted": _is(ParticipationStatus.waitlisted),
-    "checked_in": EventParticipant.checked_in_at.is_not(None),
+    "checked_in": CHECKED_IN,
 }
 
 
 class EventRepository(ContentRepository):
     async def upcoming(
-        self, now: datetime, page: Page, *, viewer_id: UUID | None, joined_by: UUID | None = None
+        self, now: datetime, page: Page, *, viewer: Principal | None, joined_by: UUID | None = None
     ) -> Paged[EventOut]:
-        """Events from `now` on in live communities, soonest first; with `joined_by`, only the events that user
-        joined (going or waitlisted)."""
+        """Events from `now` on in live communities, soonest first, as `viewer` sees them; with `joined_by`, only
+        the events that user joined (going or waitlisted)."""
+        return await self._upcoming(now, page, viewer_params(viewer), joined_by)
+
+    async def joined_by(self, user_id: UUID, now: datetime, limit: int) -> list[EventOut]:
+        """Upcoming events the user joined, soonest first, at most `limit`, as that user sees them (their profile
+        shows them on SQLite; PostgreSQL reads them with the profile: `joined_json`)."""
+        items = (await self._upcoming(now, Page(0, limit), {"viewer_id": user_id}, user_id)).items
+        assert isinstance(items, list)
+        return items
+
+    async def _upcoming(
+        self, now: datetime, page: Page, viewer: dict[str, Any], joined_by: UUID | None
+    ) -> Paged[EventOut]:
         joined = joined_by is not None
         return await self.page_of(
             EventOut,
@@ -161,57 +193,52 @@ class EventRepository(ContentRepository):
             order=SOONEST,
             now=now,
             user_id=joined_by,
-            viewer_id=viewer_id,
+            **viewer,
         )
 
-    async def joined_by(self, user_id: UUID, now: datetime, limit: int) -> list[EventOut]:
-        """Upcoming events the user joined, soonest first, at most `limit`, as that user sees them (their profile
-        shows them on SQLite; PostgreSQL reads them with the profile: `joined_json`)."""
-        items = (await self.upcoming(now, Page(0, limit), viewer_id=user_id, joined_by=user_id)).items
-        assert isinstance(items, list)
-        return items
-
-    async def event(self, event_id: UUID, viewer_id: UUID | None) -> EventOut:
-        """An event as every list shows it, to `viewer_id`; unknown → 404 (an archived community still serves it)."""
+    async def event(self, event_id: UUID, viewer: Principal | None) -> EventOut:
+        """An event as every list shows it, to `viewer`; unknown → 404 (an archived community still serves it)."""
         statement = self.prepared("event", lambda: self.listing(EVENT, EventOut))
-        items, _ = await self.read(EventOut, statement, {"event_id": event_id, "viewer_id": viewer_id})
+        items, _ = await self.read(EventOut, statement, {"event_id": event_id, **viewer_params(viewer)})
         if not items:
             raise NotFound()
         return items[0]
 
-    async def locked_event(self, event_id: UUID) -> tuple[int | None, UUID | None]:
-        """An event's capacity and its community's company, the row locked until commit on PostgreSQL: joins,
-        leaves and capacity changes of one event apply one by one (SQLite has one writer at a time anyway); 404
-        unless it is an event."""
+    async def organiser(self, event_id: UUID, *, lock: bool) -> UUID | None:
+        """The company whose community holds the event; 404 unless it is an event. `lock`: the row stays locked
+        until commit on PostgreSQL, so that changes of one event's participants apply one by one (`rebalance`)."""
         query = (
-            select(Content.capacity, Community.company_id)
-            .join(Community, Community.id == Content.community_id)
+            select(Community.company_id)
+            .join(Content, Content.community_id == Community.id)
             .where(Content.id == event_id, IS_EVENT)
-            .with_for_update(of=Content)
         )
-        if (row := (await self.session.execute(query)).first()) is None:
+        if (row := (await self.session.execute(query.with_for_update(of=Content) if lock else query)).first()) is None:
             raise NotFound()
-        return row.capacity, row.company_id
+        return row.company_id
 
-    async def participation(self, user_id: UUID, event_id: UUID) -> AnyRow | None:
-        query = select(EventParticipant.status, EventParticipant.checked_in_at).where(
+    async def status(self, user_id: UUID, event_id: UUID) -> str | None:
+        """The user's participation in the event ("going", "waitlisted"), or None."""
+        query = select(EventParticipant.status).where(
             EventParticipant.user_id == user_id, EventParticipant.content_id == event_id
         )
-        return (await self.session.execute(query)).first()
+        return await self.session.scalar(query)
 
     async def join(self, user_id: UUID, event_id: UUID) -> None:
         """Idempotent, also when two joins race: a new participation queues at the end of the waitlist (`rebalance`
-        then lets it in while there is room); an existing one is kept as it is."""
+        then lets it in while there is room); an existing one is kept as it is. Nothing is written when the event
+        is gone meanwhile."""
         last = select(func.coalesce(func.max(EventParticipant.queue_position), 0) + 1).where(
             EventParticipant.content_id == event_id
         )
-        await self.insert_ignore(
-            EventParticipant,
-            user_id=user_id,
-            content_id=event_id,
-            status=ParticipationStatus.waitlisted,
-            queue_position=last.scalar_subquery(),
-        )
+        row = select(
+            literal(user_id, EventParticipant.user_id.type),
+            Content.id,
+            text_constant(ParticipationStatus.waitlisted),
+            last.scalar_subquery(),
+        ).where(Content.id == event_id, IS_EVENT)
+        columns = ["user_id", "content_id", "status", "queue_position"]  # `joined_at`: its default, now
+        insert = self.insert_into(EventParticipant).from_select(columns, row)
+        await self.session.execute(insert.on_conflict_do_nothing())
 
     async def leave(self, user_id: UUID, event_id: UUID) -> bool:
         """Whether there was a participation to remove."""
@@ -220,13 +247,16 @@ class EventRepository(ContentRepository):
         )
         return bool(getattr(result, "rowcount", 0))
 
-    async def rebalance(self, event_id: UUID, capacity: int | None) -> None:
-        """Going as many as `capacity` allows (None: everyone): the first in line on the waitlist move up while
-        there is room; past it, the latest joiners move to the front of the waitlist, in their join order. Run
-        under `locked_event` after every change of participants or capacity."""
+    async def rebalance(self, event_id: UUID) -> None:
+        """Going as many as the event's capacity allows (NULL: everyone): the first in line on the waitlist move up
+        while there is room; past it, the latest joiners who have not checked in move to the front of the waitlist,
+        in their join order. Run after every change of the event's participants or capacity, in its transaction:
+        on PostgreSQL under the row lock of `organiser(lock=True)`; on SQLite after that change's first write,
+        which holds the database's one write lock, so the capacity and the counts read here are the latest."""
         waitlisted = _is(ParticipationStatus.waitlisted)
         going = _is(ParticipationStatus.going)
         of_event = EventParticipant.content_id == event_id
+        capacity = await self.session.scalar(select(Content.capacity).where(Content.id == event_id))
         free = None
         if capacity is not None:
             count = await self.session.scalar(select(func.count()).where(of_event, going))
@@ -243,7 +273,7 @@ class EventRepository(ContentRepository):
         elif free < 0:
             latest = (
                 select(EventParticipant.user_id)
-                .where(of_event, going)
+                .where(of_event, going, EventParticipant.checked_in_at.is_(None))
                 .order_by(EventParticipant.joined_at.desc(), EventParticipant.user_id.desc())
                 .limit(-free)
             )
@@ -252,13 +282,19 @@ class EventRepository(ContentRepository):
                 select(func.coalesce(func.min(EventParticipant.queue_position), 1)).where(of_event, waitlisted)
             )
             start = (front or 1) - len(demoted)
-            await self.session.execute(
-                update(EventParticipant).execution_options(synchronize_session=False),
-                [
-                    {"user_id": user_id, "content_id": event_id, "status": "waitlisted", "queue_position": start + n}
-                    for n, user_id in enumerate(demoted)
-                ],
-            )
+            if demoted:
+                await self.session.execute(
+                    update(EventParticipant),
+                    [
+                        {
+                            "user_id": user_id,
+                            "content_id": event_id,
+                            "status": "waitlisted",
+                            "queue_position": start + n,
+                        }
+                        for n, user_id in enumerate(demoted)
+                    ],
+                )
 
     async def participants(self, event_id: UUID, status: str | None, page: Page | None) -> Sequence[AnyRow]:
         """The organiser's list of an event (`status`: one of PARTICIPANT_FILTERS), a page of it or (None) all."""

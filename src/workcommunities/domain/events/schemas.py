@@ -50,12 +50,12 @@ class JoinOut(StatusOk, kw_only=True):
 class ParticipantOut(Out):
     user_id: str
     full_name: str
-    phone: str  # only to admins (the privacy rule)
+    phone: str  # only to admins and the participant (the privacy rule)
     avatar_media_id: str
     status: str  # "going" or "waitlisted"
     joined_at: datetime
     checked_in: bool
-    checked_in_at: datetime | None
+    checked_in_at: str  # UTC, "" until checked in
 
 
 class EventCreateIn(ContentCreateIn, kw_only=True):
