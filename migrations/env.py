@@ -8,6 +8,7 @@ from sqlalchemy import pool
 from sqlalchemy.ext.asyncio import AsyncEngine, async_engine_from_config
 
 import workcommunities.db.models  # noqa: F401  (registers every table on the metadata)
+from workcommunities.db.models import is_search_object
 
 if TYPE_CHECKING:
     from advanced_alchemy.alembic.commands import AlembicCommandConfig
@@ -20,6 +21,12 @@ __all__ = ("do_run_migrations", "run_migrations_offline", "run_migrations_online
 # access to the values within the .ini file in use.
 config: "AlembicCommandConfig" = context.config  # type: ignore
 writer = rewriter.Rewriter()
+
+
+def include_name(name: str | None, type_: str, parent_names: dict[str, str | None]) -> bool:
+    """Autogenerate compares the database with the models, except the search indexes: DDL that no model maps
+    (src/workcommunities/db/models/search.py; the migration `search` creates them)."""
+    return not is_search_object(name, type_, parent_names)
 
 
 def run_migrations_offline() -> None:
@@ -45,6 +52,7 @@ def run_migrations_offline() -> None:
         user_module_prefix=config.user_module_prefix,
         render_as_batch=config.render_as_batch,
         process_revision_directives=writer,
+        include_name=include_name,
     )
 
     with context.begin_transaction():
@@ -63,6 +71,7 @@ def do_run_migrations(connection: "Connection") -> None:
         user_module_prefix=config.user_module_prefix,
         render_as_batch=config.render_as_batch,
         process_revision_directives=writer,
+        include_name=include_name,
     )
 
     with context.begin_transaction():

@@ -20,7 +20,11 @@ from litestar_granian import GranianPlugin
 from workcommunities import __version__
 from workcommunities.cli import CLIPlugin
 from workcommunities.db.engine import create_db_config, database_plugins
-from workcommunities.domain.admin.controllers import AdminCommunityController, AdminCompanyController
+from workcommunities.domain.admin.controllers import (
+    AdminAuditController,
+    AdminCommunityController,
+    AdminCompanyController,
+)
 from workcommunities.domain.auth.controllers import AuthController
 from workcommunities.domain.auth.guards import document_security, provide_caller, provide_viewer
 from workcommunities.domain.auth.throttle import build_login_throttle
@@ -34,6 +38,8 @@ from workcommunities.domain.media.controllers import MediaController
 from workcommunities.domain.media.storage import build_storage
 from workcommunities.domain.profiles.controllers import ProfileController
 from workcommunities.domain.reference.controllers import ReferenceController
+from workcommunities.domain.reports.controllers import ReportController
+from workcommunities.domain.search.controllers import SearchController
 from workcommunities.domain.system.controllers import DocsController, SystemController
 from workcommunities.domain.users.controllers import UserController
 from workcommunities.lib.dependencies import resolve_sequentially
@@ -96,10 +102,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
             CalendarController,
             CompanyController,
             CommunityController,
+            SearchController,
             AdminCompanyController,
             AdminCommunityController,
+            AdminAuditController,
             ProfileController,
             UserController,
+            ReportController,
         ],
         # Who calls (see domain/auth/guards.py): `caller` behind a guard, `viewer` where a token is optional,
         # `company` (the caller's company) on company routes.

@@ -30,6 +30,7 @@ from sqlalchemy import insert, select
 from uuid_utils.compat import uuid7
 
 from workcommunities.db.models import (
+    AuditEntry,
     Company,
     Content,
     ContentMedia,
@@ -464,11 +465,12 @@ async def is_empty(session: Session) -> bool:
 
 
 async def erase(session: Session, storage: MediaStorage) -> None:
-    """Everything but the reference data, and every stored media file: what `seed demo --reset` starts from."""
+    """Everything but the reference data and the audit log (append-only), and every stored media file: what
+    `seed demo --reset` starts from."""
     for key in list(await session.scalars(select(Media.storage_key))):
         await storage.delete(key)
     for table in reversed(metadata.sorted_tables):
-        if table.name not in REFERENCE_TABLES:
+        if table.name not in REFERENCE_TABLES and table.name != AuditEntry.__tablename__:
             await session.execute(table.delete())
     await session.commit()
 

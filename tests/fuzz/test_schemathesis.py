@@ -135,6 +135,8 @@ def test_schemathesis_finds_no_failure(fuzz_server: FuzzServer, role: str, tmp_p
         "--report=junit,json",
         f"--report-dir={report_dir}",
         "--output-truncate=false",
+        # Erasing the role's own account would turn the rest of its run into 401s (tests/integration covers it).
+        "--exclude-name=DELETE /profiles/me",
     ]
     if FUZZ_SEED != "random":
         command.append(f"--seed={FUZZ_SEED}")

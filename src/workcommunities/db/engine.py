@@ -11,7 +11,8 @@ Round trips are what a read costs most, so a read pays for its statements only:
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+import logging
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from pathlib import Path
 
 import msgspec
@@ -29,10 +30,11 @@ from litestar.plugins import InitPluginProtocol
 from litestar.types import Scope
 from sqlalchemy import event
 from sqlalchemy.engine.interfaces import DBAPIConnection
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_scoped_session, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from workcommunities.db.models import metadata
+from workcommunities.lib import audit
 from workcommunities.settings import Settings
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
@@ -70,6 +72,28 @@ def create_engine(settings: Settings) -> AsyncEngine:
 
 
 SAFE_METHODS = frozenset({"GET", "HEAD"})
+AFTER_COMMIT = "after_commit"
+BEFORE_COMMIT = "before_commit"
+logger = logging.getLogger("workcommunities")
+
+
+def before_commit(
+    session: AsyncSession | async_scoped_session[AsyncSession], check: Callable[[], Awaitable[None]]
+) -> None:
+    """Run `check` inside the request's write transaction, last before its commit: it may still refuse the whole
+    write by raising (it is then rolled back)."""
+    session.info.setdefault(BEFORE_COMMIT, []).append(check)
+
+
+def after_commit(
+    session: AsyncSession | async_scoped_session[AsyncSession], action: Callable[[], Awaitable[None]]
+) -> None:
+    """Run `action` once the request's write is committed (and never if it is not): what the database cannot roll
+    back, such as removing a stored file, waits for the commit. A failure there is logged: the change is committed
+    already."""
+    session.info.setdefault(AFTER_COMMIT, []).append(action)
+
+
 AUTOCOMMIT_ENGINE = "autocommit_engine"
 
 
@@ -96,7 +120,14 @@ class DatabaseConfig(SQLAlchemyAsyncConfig):
         session = self.provide_session(state, scope)
         yield session
         if scope.get("method") not in SAFE_METHODS:
+            for check in session.info.pop(BEFORE_COMMIT, []):
+                await check()
             await session.commit()
+            for action in session.info.pop(AFTER_COMMIT, []):
+                try:
+                    await action()
+                except Exception:  # the change is committed: its answer stands, the leftover is logged
+                    logger.exception("an action after the commit failed")
 
 
 class CommittedSessions(InitPluginProtocol):
@@ -118,6 +149,7 @@ def database_plugins(config: DatabaseConfig) -> list[InitPluginProtocol]:
 
 
 def create_db_config(settings: Settings) -> DatabaseConfig:
+    audit.listen()  # every session records changes of audited models (lib/audit.py)
     return DatabaseConfig(
         engine_instance=create_engine(settings),
         metadata=metadata,

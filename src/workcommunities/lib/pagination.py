@@ -25,6 +25,7 @@ from litestar.di import Provide
 from litestar.params import QueryParameter
 from sqlalchemy import ColumnElement, Integer, bindparam, tuple_
 from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.sql.elements import KeyedColumnElement
 
 from workcommunities.db import AnySelect
 from workcommunities.lib.errors import BadRequest
@@ -61,10 +62,11 @@ class Cursor(msgspec.Struct, frozen=True, array_like=True):
 
 @dataclass(frozen=True)
 class KeysetOrder:
-    """A list order that keyset pages can follow: a time column, then the id as tiebreak (an index behind both)."""
+    """A list order that keyset pages can follow: a time column, then the id as tiebreak (an index behind both).
+    (The search's relevance order has the same form, a computed column then the id, and is read by offset only.)"""
 
     name: str
-    at: InstrumentedAttribute[Any]
+    at: InstrumentedAttribute[Any] | KeyedColumnElement[Any]
     id: InstrumentedAttribute[UUID]
     descending: bool
 

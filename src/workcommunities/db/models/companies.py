@@ -22,6 +22,9 @@ class Company(UUIDv7AuditBase):
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str | None] = mapped_column(Text)
     logo_media_id: Mapped[UUID | None] = optional_fk("media.id")
+    # Set when an admin deleted the company's account: it leaves every read, its communities are archived (the rows
+    # stay, so what points at them keeps working).
+    deleted_at: Mapped[datetime | None]
 
 
 class CompanySkill(DefaultBase):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from sqlalchemy import BigInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -17,3 +19,6 @@ class Media(UUIDv7AuditBase):
     size: Mapped[int] = mapped_column(BigInteger)
     storage_key: Mapped[str] = mapped_column(String(255), unique=True)
     checksum: Mapped[str] = mapped_column(String(64))  # sha256, hex
+    # Who uploaded it (a user's data export lists their uploads); NULL for files made by the server or imported. No
+    # foreign key: users point at media (avatars) already, and a cycle of keys would need ALTERs SQLite cannot do.
+    uploaded_by: Mapped[UUID | None] = mapped_column(index=True)

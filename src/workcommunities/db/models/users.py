@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
 
@@ -31,6 +32,9 @@ class User(UUIDv7AuditBase):
     avatar_media_id: Mapped[UUID | None] = optional_fk("media.id")
     # SHA-256 of the secret in the user's calendar feed URL (`/calendar/{token}.ics`); NULL until one is issued.
     calendar_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Set when the account was erased (DELETE /profiles/me): the row stays, anonymous, so nothing pointing at it
+    # breaks; its tokens no longer authenticate.
+    erased_at: Mapped[datetime | None]
 
 
 class Profile(UUIDv7AuditBase):

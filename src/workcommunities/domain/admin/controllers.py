@@ -1,13 +1,19 @@
-"""`/admin`: companies and communities administration (their rules are the companies and communities services)."""
+"""`/admin`: companies and communities administration (their rules are the companies and communities services), and
+the audit log."""
 
 from __future__ import annotations
 
+from typing import Annotated
 from uuid import UUID
 
-from litestar import Controller, patch, post
+from litestar import Controller, Response, delete, get, patch, post
+from litestar.datastructures import State
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, JSONBody, QueryParameter
 
+from workcommunities.domain.admin.deps import audit_service
+from workcommunities.domain.admin.schemas import AuditEntryOut
+from workcommunities.domain.admin.services import AuditService
 from workcommunities.domain.auth.guards import require_admin
 from workcommunities.domain.communities.deps import community_service
 from workcommunities.domain.communities.schemas import CommunityCreateIn, CommunityOut, CommunityUpdateIn
@@ -15,7 +21,11 @@ from workcommunities.domain.communities.services import CommunityService
 from workcommunities.domain.companies.deps import company_service
 from workcommunities.domain.companies.schemas import AdminCompanyUpdateIn, CompanyCreateIn, CompanyOut
 from workcommunities.domain.companies.services import CompanyService
+from workcommunities.domain.users.deps import user_service
+from workcommunities.domain.users.services import UserService
 from workcommunities.lib.errors import documented
+from workcommunities.lib.pagination import NEXT_CURSOR_HEADERS, Page, keyset_page
+from workcommunities.lib.schema import Moment, StatusOk
 
 
 class AdminCompanyController(Controller):
@@ -48,6 +58,23 @@ class AdminCompanyController(Controller):
     ) -> CompanyOut:
         return await companies.update_company(company_id, data)
 
+    @delete(
+        "/companies/{company_id:uuid}",
+        status_code=200,
+        dependencies={"accounts": user_service},
+        responses=documented(401, 403, 404, validation=False),
+        summary="Delete a company's account: its communities are archived, its owner's account erased",
+    )
+    async def delete_company(
+        self,
+        company_id: FromPath[UUID],
+        companies: NamedDependency[CompanyService],
+        accounts: NamedDependency[UserService],
+        state: State,
+    ) -> StatusOk:
+        await companies.delete_company(company_id, accounts, state.media_storage)
+        return StatusOk()
+
 
 class AdminCommunityController(Controller):
     path = "/admin/communities"
@@ -78,3 +105,32 @@ class AdminCommunityController(Controller):
         communities: NamedDependency[CommunityService],
     ) -> CommunityOut:
         return await communities.update_any(community_id, data)
+
+
+class AdminAuditController(Controller):
+    path = "/admin/audit"
+    tags = ["admin"]
+    guards = [require_admin]
+    dependencies = {"audit": audit_service, **keyset_page(50)}
+
+    @get(
+        "/",
+        response_headers=NEXT_CURSOR_HEADERS,
+        responses=documented(400, 401, 403),
+        summary="The audit log, newest first: admin actions and changes of communities, content, cases and companies",
+    )
+    async def entries(
+        self,
+        audit: NamedDependency[AuditService],
+        page: NamedDependency[Page],
+        actor: Annotated[UUID | None, QueryParameter(description="Only what this user did")] = None,
+        target: Annotated[UUID | None, QueryParameter(description="Only what was done to this id")] = None,
+        action: Annotated[
+            str | None, QueryParameter(max_length=64, description="Only this action, e.g. `community.archive`")
+        ] = None,
+        since: Annotated[Moment | None, QueryParameter(description="From this time on (RFC 3339)")] = None,
+        until: Annotated[Moment | None, QueryParameter(description="Before this time (RFC 3339)")] = None,
+    ) -> Response[list[AuditEntryOut]]:
+        return (
+            await audit.entries(page, actor=actor, target=target, action=action, since=since, until=until)
+        ).response()

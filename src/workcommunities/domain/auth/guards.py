@@ -15,6 +15,7 @@ guards, so no route declares it.
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 import jwt
 from litestar import Litestar, Request
@@ -23,9 +24,10 @@ from litestar.exceptions import NotAuthorizedException, PermissionDeniedExceptio
 from litestar.handlers.base import BaseRouteHandler
 from litestar.routes import HTTPRoute
 
-from workcommunities.db.engine import DatabaseConfig
+from workcommunities.db.engine import SAFE_METHODS, DatabaseConfig, before_commit
 from workcommunities.db.models import Role
 from workcommunities.domain.users.repositories import UserRepository
+from workcommunities.lib.audit import set_actor
 from workcommunities.lib.errors import FORBIDDEN
 from workcommunities.lib.schema import parse_id
 from workcommunities.lib.security import BEARER, Principal, decode_token
@@ -61,7 +63,17 @@ async def authenticate(connection: AnyConnection) -> Principal:
         claimed_company_id=parse_id(claimed) if isinstance(claimed, str) else None,
     )
     connection.scope["user"] = principal
+    set_actor(users.session, user_id, principal.role)  # who the audit log names for this request's writes
+    if connection.scope.get("method") not in SAFE_METHODS:
+        # A write whose caller's account is erased meanwhile must not put anything back on it: checked again in
+        # the write's own transaction (domain/users/services.py `erase`).
+        before_commit(users.session, lambda: _still_live(users, user_id))
     return principal
+
+
+async def _still_live(users: UserRepository, user_id: UUID) -> None:
+    if not await users.still_live(user_id):
+        raise NotAuthorizedException("User not found")
 
 
 async def require_user(connection: AnyConnection, _: BaseRouteHandler) -> None:

@@ -14,6 +14,7 @@ from workcommunities.domain.auth.schemas import CompanySignupIn, EmailPasswordIn
 from workcommunities.domain.auth.throttle import LoginThrottle
 from workcommunities.domain.companies.repositories import CompanyRepository
 from workcommunities.domain.users.services import UserService
+from workcommunities.lib.audit import set_actor
 from workcommunities.lib.errors import FORBIDDEN, OTHER_ROLE, BadRequest, Conflict, Forbidden, TooManyRequests
 from workcommunities.lib.repository import Service, Session, Uses
 from workcommunities.lib.security import PASSWORD_MAX_BYTES, issue_token, same_secret, verify_password
@@ -100,6 +101,7 @@ class AuthService(Service[OtpCode, LoginCodeRepository]):
         company (bound to the phone if it has none), else a new "My Company"."""
         await self._consume_code(phone, code)
         user = await self._phone_user(phone, Role.company)
+        set_actor(self.repository.session, user.id, Role.company)  # the binding below is the user's doing
         company = await self.companies.get_one_or_none(phone=phone)
         if company is None and (owned := await self.companies.oldest_owned(user.id)) is not None:
             company = await self.companies.get(owned)
@@ -126,6 +128,7 @@ class AuthService(Service[OtpCode, LoginCodeRepository]):
     async def company_signup(self, data: CompanySignupIn) -> TokenOut:
         _fits_bcrypt(data.password)
         user = await self.users.create_account(Role.company, email=data.email, password=data.password)
+        set_actor(self.repository.session, user.id, Role.company)
         company = await self.companies.add(Company(name=data.name, owner_user_id=user.id, email=data.email))
         return self._token(user, company.id)
 

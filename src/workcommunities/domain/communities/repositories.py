@@ -124,6 +124,11 @@ class CommunityRepository(Repository[Community]):
         assert row is not None, "an aggregate answers one row"
         return Paged(wire_list(row.items))
 
+    async def owned_by(self, company_id: UUID) -> list[Community]:
+        """Every community of a company, archived ones too, as rows to change."""
+        query = select(Community).where(Community.company_id == company_id).order_by(Community.id)
+        return list(await self.session.scalars(query))
+
     async def of_company(self, company_id: UUID, page: Page | None = None) -> list[CommunityOut]:
         """A company's communities that are not archived, by name: a page, or all (on the company's own page)."""
         return await self._maybe_paged(COMPANY_LIVE, CommunityOut, page, company_id=company_id)

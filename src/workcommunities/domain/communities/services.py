@@ -96,7 +96,7 @@ class CommunityService(Service[Community, CommunityRepository]):
             company_id = parse_id(data.company_id)
             if company_id is None:
                 raise NotFound()
-            await self.companies.get(company_id)
+            await self.companies.repository.require(company_id)  # a live company (404 for a deleted one)
         return await self._create(company_id, data)
 
     async def _create(self, company_id: UUID | None, data: CommunityCreateIn) -> CommunityOut:
@@ -153,5 +153,6 @@ class CommunityService(Service[Community, CommunityRepository]):
         this community, malformed or not, is 404 `Case not found`."""
         await self.owned(company_id, community_id)
         case_id = parse_id(case)
-        if case_id is None or not await self.cases.delete_where(id=case_id, community_id=community_id):
+        if case_id is None or await self.cases.get_one_or_none(id=case_id, community_id=community_id) is None:
             raise NotFound(CASE_NOT_FOUND)
+        await self.cases.delete(case_id)  # through the ORM, so the audit log records it (lib/audit.py)

@@ -30,9 +30,12 @@ from workcommunities.lib.security import Principal
 
 PHONE_TAKEN = "Phone is registered with another company"
 
+LIVE = Company.deleted_at.is_(None)  # a deleted company's account leaves every read
 # Only what a response shows: never the phone, the e-mail or the owner. By name, id as tiebreak (ix_company_name).
-COMPANIES = select(Company.id, Company.name, Company.description, Company.logo_media_id).order_by(
-    Company.name, Company.id
+COMPANIES = (
+    select(Company.id, Company.name, Company.description, Company.logo_media_id)
+    .where(LIVE)
+    .order_by(Company.name, Company.id)
 )
 GALLERY = select(*MEDIA_COLUMNS).join(CompanyMedia, CompanyMedia.media_id == Media.id).order_by(CompanyMedia.position)
 # The same lists as JSON columns of the company row (PostgreSQL).
@@ -48,7 +51,7 @@ DETAIL_JSON = (
 )
 BY_ID = Company.id == bindparam("id")  # a prepared statement's company (`Repository.prepared`)
 # A user's companies, the oldest first: the one a company user acts for.
-OWNED = select(Company.id).order_by(Company.created_at, Company.id)
+OWNED = select(Company.id).where(LIVE).order_by(Company.created_at, Company.id)
 
 
 class CompanyRepository(Repository[Company]):
@@ -61,7 +64,7 @@ class CompanyRepository(Repository[Company]):
 
     async def listing(self, page: Page) -> list[CompanyOut]:
         """Every company by name: one statement per page on PostgreSQL, two on SQLite."""
-        return await self._with_skills(
+        return await self.with_skills(
             ("companies", page.shape), lambda: paged(COMPANIES, shape=page.shape), page.params()
         )
 
@@ -71,11 +74,11 @@ class CompanyRepository(Repository[Company]):
             followed = COMPANIES.join(CompanyFollow, CompanyFollow.company_id == Company.id).where(follows)
             return paged(followed, shape=page.shape)
 
-        return await self._with_skills(("followed_companies", page.shape), build, {**page.params(), "user_id": user_id})
+        return await self.with_skills(("followed_companies", page.shape), build, {**page.params(), "user_id": user_id})
 
     async def out(self, company_id: UUID) -> CompanyOut:
         """One company with its skills; unknown → 404."""
-        if not (companies := await self._with_skills("company", lambda: COMPANIES.where(BY_ID), {"id": company_id})):
+        if not (companies := await self.with_skills("company", lambda: COMPANIES.where(BY_ID), {"id": company_id})):
             raise NotFound()
         return companies[0]
 
@@ -101,16 +104,29 @@ class CompanyRepository(Repository[Company]):
             media=[MediaOut.of(row) for row in gallery],
         )
 
-    async def _with_skills(
+    async def with_skills(
         self, key: Hashable, query: Callable[[], AnySelect], params: dict[str, Any]
     ) -> list[CompanyOut]:
-        """The companies of `query()` (built once per `key`, see `Repository.prepared`) with their skills."""
+        """The companies of `query()` (built once per `key`, see `Repository.prepared`) with their skills, in its order
+        (the search reads its matches through it too)."""
         statement = self.prepared(key, lambda: query().add_columns(SKILLS_JSON) if self.aggregates_json else query())
         rows = await self.rows(statement, params)
         if self.aggregates_json:
             return [CompanyOut.from_row(row, skills=decode_list(row.skills_json, SkillOut)) for row in rows]
         skills = await self.skills.ordered(CompanySkill.company_id, [row.id for row in rows])
         return [CompanyOut.from_row(row, skills=skills.get(row.id, [])) for row in rows]
+
+    async def require(self, item_id: UUID) -> None:
+        """404 unless a live company has this id."""
+        if await self.session.scalar(select(Company.id).where(Company.id == item_id, LIVE)) is None:
+            raise NotFound()
+
+    async def live(self, company_id: UUID) -> Company:
+        """A live company, its row locked for a write; 404 otherwise."""
+        query = select(Company).where(Company.id == company_id, LIVE).with_for_update()
+        if (company := (await self.session.scalars(query)).first()) is None:
+            raise NotFound()
+        return company
 
     async def follow(self, user_id: UUID, company_id: UUID) -> None:
         await self.insert_ignore(CompanyFollow, user_id=user_id, company_id=company_id)
@@ -132,6 +148,6 @@ class CompanyRepository(Repository[Company]):
             if caller.phone:
                 bound = or_(bound, Company.phone == caller.phone)
             company_id = await self.session.scalar(
-                select(Company.id).where(Company.id == caller.claimed_company_id, bound)
+                select(Company.id).where(Company.id == caller.claimed_company_id, bound, LIVE)
             )
         return company_id

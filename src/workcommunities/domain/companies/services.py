@@ -3,6 +3,7 @@ creating and patching them (every referenced id checked), binding a phone, and f
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -17,8 +18,10 @@ from workcommunities.domain.companies.schemas import (
     CompanyUpdateIn,
 )
 from workcommunities.domain.media.repositories import MediaRepository
+from workcommunities.domain.media.storage import MediaStorage
 from workcommunities.domain.reference.repositories import SkillRepository
 from workcommunities.domain.users.repositories import UserRepository
+from workcommunities.domain.users.services import UserService
 from workcommunities.lib.errors import NO_COMPANY, OTHER_ROLE, Conflict, Forbidden
 from workcommunities.lib.pagination import Page
 from workcommunities.lib.repository import Service, Uses
@@ -70,6 +73,7 @@ class CompanyService(Service[Company, CompanyRepository]):
         unbind the phone: one another company has is a 409 by its unique key, one a student or admin logs in with is
         a 409 too (their company login would be refused, so the binding could never be used)."""
         values = present(data)
+        await self.repository.require(company_id)  # a deleted company is gone for admins too
         phone_before = (await self.get(company_id)).phone if "phone" in values else None
         await self.patch(company_id, values)
         if values.get("tags") is not None:
@@ -83,6 +87,21 @@ class CompanyService(Service[Company, CompanyRepository]):
             if user is not None and user.role != Role.company:
                 raise Conflict(OTHER_ROLE)
         return await self.repository.out(company_id)
+
+    async def delete_company(self, company_id: UUID, accounts: UserService, storage: MediaStorage) -> None:
+        """An admin deletes a company's account: its communities are archived, the company leaves every read with
+        its phone and e-mail cleared (the row stays, so its archived communities keep their company), and its owner's
+        account is erased as a student's would be (`UserService.erase`) unless they own another live company.
+        Unknown or deleted: 404."""
+        company = await self.repository.live(company_id)
+        for community in await self.communities.owned_by(company_id):
+            community.is_archived = True  # one flush for all of them (and their audit entries)
+        owner = company.owner_user_id
+        await self.update(
+            Company(id=company_id, phone=None, email=None, owner_user_id=None, deleted_at=datetime.now(UTC))
+        )
+        if owner is not None and await self.repository.oldest_owned(owner) is None:
+            await accounts.erase(owner, storage, missing_ok=True)
 
     # --- follows --------------------------------------------------------------------------------------------------
 

@@ -74,6 +74,7 @@ class PublishingService(Service[Content, ContentRepositoryT], Generic[ContentRep
         await self.repository.replace_links(content_id, **await self._links(values))
 
     async def remove(self, company_id: UUID, kind: ContentType, content_id: UUID) -> None:
-        """Deleting stays possible in an archived community (the owner may clean up); links go by ON DELETE CASCADE."""
+        """Deleting stays possible in an archived community (the owner may clean up); links go by ON DELETE CASCADE.
+        Through the ORM, so the audit log records it (lib/audit.py)."""
         await self.owned(company_id, kind, content_id)
-        await self.delete_where(id=content_id)
+        await self.delete(content_id)

@@ -21,6 +21,7 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by, array_agg
 from workcommunities.db import AnyRow, AnySelect
 from workcommunities.db.models import (
     Community,
+    Company,
     CompanyFollow,
     Content,
     ContentMedia,
@@ -269,9 +270,13 @@ class ContentRepository(Repository[Content]):
             await self.replace_ordered(ContentSkill.content_id, content_id, ContentSkill.skill_id, skill_ids)
 
 
-# A story with its media (outer join: a story whose media row is gone still reads, with `media: null`).
-STORIES = select(Story.id.label("story_id"), Story.company_id, Story.title, *MEDIA_COLUMNS).outerjoin(
-    Media, Media.id == Story.media_id
+# A story with its media (outer join: a story whose media row is gone still reads, with `media: null`); a deleted
+# company's stories are gone with it.
+STORIES = (
+    select(Story.id.label("story_id"), Story.company_id, Story.title, *MEDIA_COLUMNS)
+    .join(Company, Company.id == Story.company_id)
+    .outerjoin(Media, Media.id == Story.media_id)
+    .where(Company.deleted_at.is_(None))
 )
 
 FOLLOWED_STORIES = pages(

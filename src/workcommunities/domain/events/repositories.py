@@ -223,6 +223,12 @@ class EventRepository(ContentRepository):
         )
         return await self.session.scalar(query)
 
+    async def joined_events(self, user_id: UUID) -> list[UUID]:
+        """Every event the user has a place at (going or waitlisted), in id order (the order their rows are locked
+        in, so that two erasures never wait for each other)."""
+        query = select(EventParticipant.content_id).where(EventParticipant.user_id == user_id)
+        return list(await self.session.scalars(query.order_by(EventParticipant.content_id)))
+
     async def join(self, user_id: UUID, event_id: UUID) -> None:
         """Idempotent, also when two joins race: a new participation queues at the end of the waitlist (`rebalance`
         then lets it in while there is room); an existing one is kept as it is. Nothing is written when the event

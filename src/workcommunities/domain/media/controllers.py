@@ -20,6 +20,7 @@ from workcommunities.domain.media.filetypes import UPLOAD_TYPES
 from workcommunities.domain.media.schemas import MediaOut
 from workcommunities.domain.media.services import MediaService
 from workcommunities.lib.errors import documented
+from workcommunities.lib.security import Principal
 
 
 @dataclass
@@ -91,7 +92,12 @@ class MediaController(Controller):
         request_max_body_size=None,
         summary="Upload an image (JPEG, PNG, WebP, GIF) or a video (MP4, QuickTime) as multipart field `file`",
     )
-    async def upload(self, request: Request[Any, Any, Any], media: NamedDependency[MediaService]) -> MediaOut:
+    async def upload(
+        self, caller: NamedDependency[Principal], request: Request[Any, Any, Any], media: NamedDependency[MediaService]
+    ) -> MediaOut:
         return await media.upload(
-            request.stream(), request.headers.get("content-type", ""), request.headers.get("content-length", "")
+            caller.user_id,
+            request.stream(),
+            request.headers.get("content-type", ""),
+            request.headers.get("content-length", ""),
         )

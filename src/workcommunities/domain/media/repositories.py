@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
-from workcommunities.db.models import Media
+from uuid import UUID
+
+from sqlalchemy import delete, exists, or_, update
+
+from workcommunities.db.models import (
+    Community,
+    Company,
+    CompanyMedia,
+    Content,
+    ContentMedia,
+    Media,
+    Story,
+    User,
+)
 from workcommunities.domain.media.schemas import MediaOut
 from workcommunities.lib.aggregate import json_object, text_constant, wire_id
 from workcommunities.lib.errors import MEDIA_NOT_FOUND
@@ -28,3 +41,23 @@ class MediaRepository(Repository[Media]):
     model_type = Media
     # Any unknown media id in a body is the same 400 (contract §1.5).
     unknown_ids_detail = MEDIA_NOT_FOUND
+
+    async def remove_unused_uploads(self, user_id: UUID, avatar_id: UUID | None) -> list[str]:
+        """Deletes the user's uploads and former avatar (uploaded before uploads had an owner, say) that nothing
+        shows (content, a gallery, a logo, a story, an avatar: the user's own is cleared before); their storage
+        keys."""
+        used = or_(
+            exists().where(ContentMedia.media_id == Media.id),
+            exists().where(Content.media_id == Media.id),
+            exists().where(CompanyMedia.media_id == Media.id),
+            exists().where(Company.logo_media_id == Media.id),
+            exists().where(Community.logo_media_id == Media.id),
+            exists().where(Story.media_id == Media.id),
+            exists().where(User.avatar_media_id == Media.id),
+        )
+        theirs = or_(Media.uploaded_by == user_id, Media.id == avatar_id)
+        statement = delete(Media).where(theirs, ~used).returning(Media.storage_key)
+        return list(await self.session.scalars(statement))
+
+    async def disown_uploads(self, user_id: UUID) -> None:
+        await self.session.execute(update(Media).where(Media.uploaded_by == user_id).values(uploaded_by=None))

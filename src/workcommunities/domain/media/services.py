@@ -10,6 +10,7 @@ and single byte ranges (media/ranges.py).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from uuid import UUID, uuid4
 import anyio
 from litestar.status_codes import HTTP_200_OK, HTTP_206_PARTIAL_CONTENT, HTTP_304_NOT_MODIFIED
 
+from workcommunities.db.engine import after_commit
 from workcommunities.db.models import Media
 from workcommunities.domain.media.filetypes import SNIFF_BYTES, FileType, detect_type, media_kind
 from workcommunities.domain.media.multipart import FileTooLarge, UploadStream
@@ -50,7 +52,9 @@ class MediaService(Service[Media, MediaRepository]):
         self.storage = storage
         self.max_upload_bytes = max_upload_bytes
 
-    async def upload(self, body: AsyncIterator[bytes], content_type: str, content_length: str) -> MediaOut:
+    async def upload(
+        self, uploader: UUID, body: AsyncIterator[bytes], content_type: str, content_length: str
+    ) -> MediaOut:
         # The one transaction step of this service: the guard's user lookup has opened a read transaction and nothing
         # is written yet; end it, so a slow upload does not hold a pooled connection (idle in transaction) while the
         # bytes arrive. The insert below opens a new transaction, which the plugin commits as usual.
@@ -66,7 +70,7 @@ class MediaService(Service[Media, MediaRepository]):
             if upload.error is not None and upload.error is not exc:
                 raise upload.error from None
             raise
-        return await self._record(media_id, file_type, key, upload.size, upload.checksum)
+        return await self._record(media_id, file_type, key, upload.size, upload.checksum, uploader)
 
     async def add(self, content: bytes, media_id: UUID | None = None) -> MediaOut:
         """A file made on the server (the demo data): the same type check, limit and storage as an upload."""
@@ -80,7 +84,9 @@ class MediaService(Service[Media, MediaRepository]):
         await self.storage.put(key, single_chunk(content), content_type=file_type.mime)
         return await self._record(media_id, file_type, key, len(content), hashlib.sha256(content).hexdigest())
 
-    async def _record(self, media_id: UUID, file_type: FileType, key: str, size: int, checksum: str) -> MediaOut:
+    async def _record(
+        self, media_id: UUID, file_type: FileType, key: str, size: int, checksum: str, uploader: UUID | None = None
+    ) -> MediaOut:
         """The row of a stored object; the object is removed again if the row cannot be written."""
         media = Media(
             id=media_id,
@@ -90,6 +96,7 @@ class MediaService(Service[Media, MediaRepository]):
             size=size,
             storage_key=key,
             checksum=checksum,
+            uploaded_by=uploader,
         )
         try:
             await self.create(media)
@@ -97,6 +104,14 @@ class MediaService(Service[Media, MediaRepository]):
             await self._discard(key)
             raise
         return MediaOut.of(media)
+
+    async def erase_uploads(self, user_id: UUID, avatar_id: UUID | None) -> None:
+        """An erased user's uploads: those that nothing shows any more go, their rows now and their files once that
+        is committed (never the other way round: a row without its file would answer 500s); the others stay,
+        no longer theirs."""
+        for key in await self.repository.remove_unused_uploads(user_id, avatar_id):
+            after_commit(self.repository.session, functools.partial(self._discard, key))
+        await self.repository.disown_uploads(user_id)
 
     async def _discard(self, key: str) -> None:
         with anyio.CancelScope(shield=True):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from litestar.di import NamedDependency, Provide
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from workcommunities.domain.profiles.services import ProfileService
+from workcommunities.domain.profiles.services import ExportService, ProfileService
 
 
 def provide_profile_service(db_session: NamedDependency[AsyncSession]) -> ProfileService:
@@ -13,3 +13,10 @@ def provide_profile_service(db_session: NamedDependency[AsyncSession]) -> Profil
 
 
 profile_service = Provide(provide_profile_service, sync_to_thread=False)
+
+
+def provide_export_service(db_session: NamedDependency[AsyncSession]) -> ExportService:
+    return ExportService(db_session)
+
+
+export_service = Provide(provide_export_service, sync_to_thread=False)

@@ -1,4 +1,5 @@
-"""The caller's profile: reading it with everything it shows, and changing it.
+"""The caller's profile: reading it with everything it shows, changing it, and the export of everything the service
+holds about the caller.
 
 Every user has exactly one profile. The signup creates it; a user without one (imported data) gets it on first use.
 Reading costs a fixed number of statements, whatever the number of skills, statuses, communities and events.
@@ -13,12 +14,27 @@ from workcommunities.db import AnyRow
 from workcommunities.db.models import Profile, ProfileSkill, ProfileStatus, User
 from workcommunities.domain.communities.schemas import CommunityOut
 from workcommunities.domain.media.repositories import MediaRepository
-from workcommunities.domain.profiles.schemas import ProfileOut, ProfileUpdateIn
+from workcommunities.domain.profiles.repositories import ExportRepository
+from workcommunities.domain.profiles.schemas import (
+    DataExport,
+    ExportAccount,
+    ExportCompany,
+    ExportFollow,
+    ExportMembership,
+    ExportParticipation,
+    ExportProfile,
+    ExportPublished,
+    ExportReport,
+    ExportUpload,
+    ProfileOut,
+    ProfileUpdateIn,
+)
 from workcommunities.domain.reference.repositories import SkillRepository, StatusRepository
+from workcommunities.domain.reference.schemas import SkillOut, StatusOut
 from workcommunities.domain.users.repositories import ProfileRepository, UserRepository
 from workcommunities.lib.errors import NotFound
 from workcommunities.lib.repository import Service, Uses
-from workcommunities.lib.schema import present
+from workcommunities.lib.schema import present, wire_datetime
 
 JOINED_EVENTS_LIMIT = 50
 TEXT_FIELDS = {"full_name", "portfolio_url", "description"}  # the profile's own columns; the rest are lists
@@ -82,3 +98,48 @@ class ProfileService(Service[Profile, ProfileRepository]):
         if profile_id is None:
             raise NotFound()
         return profile_id
+
+
+class ExportService(Service[User, ExportRepository]):
+    """The caller's data, whole (GET /profiles/me/export): a fixed number of statements whatever its size."""
+
+    repository_type = ExportRepository
+
+    skills = Uses(SkillRepository)
+    statuses = Uses(StatusRepository)
+
+    async def export(self, user_id: UUID) -> DataExport:
+        if (account := await self.repository.account(user_id)) is None:
+            raise NotFound()
+        skills: list[SkillOut] = []
+        statuses: list[StatusOut] = []
+        if (profile_id := account.profile_id) is not None:
+            skills = (await self.skills.ordered(ProfileSkill.profile_id, [profile_id])).get(profile_id, [])
+            statuses = (await self.statuses.ordered(ProfileStatus.profile_id, [profile_id])).get(profile_id, [])
+        published: dict[UUID, list[ExportPublished]] = {}
+        for row in await self.repository.published(user_id):
+            published.setdefault(row.company_id, []).append(ExportPublished.from_row(row))
+        avatar = account.avatar_media_id
+        return DataExport(
+            exported_at=datetime.now(UTC),
+            account=ExportAccount.from_row(account, avatar_url=f"/media/{avatar.hex}" if avatar else ""),
+            profile=ExportProfile.from_row(account),
+            skills=skills,
+            statuses=statuses,
+            memberships=[ExportMembership.from_row(row) for row in await self.repository.memberships(user_id)],
+            company_follows=[ExportFollow.from_row(row) for row in await self.repository.follows(user_id)],
+            events=[
+                ExportParticipation.from_row(
+                    row, checked_in_at=wire_datetime(row.checked_in_at) if row.checked_in_at else ""
+                )
+                for row in await self.repository.participations(user_id)
+            ],
+            uploads=[
+                ExportUpload.from_row(row, url=f"/media/{row.id.hex}") for row in await self.repository.uploads(user_id)
+            ],
+            reports=[ExportReport.from_row(row) for row in await self.repository.reports(user_id)],
+            companies=[
+                ExportCompany.from_row(row, published=published.get(row.id, []))
+                for row in await self.repository.companies(user_id)
+            ],
+        )

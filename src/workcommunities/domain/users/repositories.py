@@ -6,10 +6,19 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import BindParameter, bindparam, exists, select
+from sqlalchemy import BindParameter, bindparam, delete, exists, select
 
 from workcommunities.db import AnyRow, AnySelect
-from workcommunities.db.models import Profile, ProfileSkill, ProfileStatus, Status, User
+from workcommunities.db.models import (
+    CompanyFollow,
+    Membership,
+    OtpCode,
+    Profile,
+    ProfileSkill,
+    ProfileStatus,
+    Status,
+    User,
+)
 from workcommunities.domain.communities.repositories import CommunityRepository, ShapeT, communities_json, with_member
 from workcommunities.domain.communities.schemas import CommunityForUserOut
 from workcommunities.domain.events.repositories import EventRepository, joined_json
@@ -22,6 +31,7 @@ from workcommunities.lib.pagination import Page, pages
 from workcommunities.lib.repository import Repository, Uses, repository_errors
 
 ACCOUNT_EXISTS = "Account already exists"
+ERASED_HERE = "erased_account"  # session.info: the account this transaction erases
 
 # The admin's list: newest first, id as tiebreak (index ix_user_account_created).
 USER_LIST = select(User.id, User.role, User.phone, User.email, User.avatar_media_id, User.created_at).order_by(
@@ -40,7 +50,8 @@ PUBLIC_USER = select(
     Profile.description,
 ).outerjoin(Profile, Profile.user_id == User.id)
 USER_ID: BindParameter[UUID] = bindparam("user_id")  # the statements below are built once, the user bound per request
-ROLE_AND_PHONE = select(User.role, User.phone).where(User.id == USER_ID)
+# An erased account's tokens authenticate no more (the guards read this on every request).
+ROLE_AND_PHONE = select(User.role, User.phone).where(User.id == USER_ID, User.erased_at.is_(None))
 USER_PAGES = pages(USER_LIST)
 OWN_PROFILE = select(
     Profile.id, Profile.full_name, Profile.portfolio_url, Profile.description, User.avatar_media_id
@@ -75,13 +86,38 @@ class UserRepository(Repository[User]):
         """The user's page; on PostgreSQL with its lists as JSON columns (one statement)."""
 
         def build() -> AnySelect:
-            query = PUBLIC_USER.where(User.id == USER_ID)
+            query = PUBLIC_USER.where(User.id == USER_ID, User.erased_at.is_(None))
             if not self.aggregates_json:
                 return query
             communities = communities_json(with_member(USER_ID), shape=CommunityForUserOut)
             return query.add_columns(*skills_and_statuses_json(), communities.label("communities_json"))
 
         return await self.prepared_row(self.prepared("public_user", build), {"user_id": user_id})
+
+    async def still_live(self, user_id: UUID) -> bool:
+        """Whether the account is not erased (or is erased by this very transaction), its row share-locked until
+        commit (PostgreSQL): an erasure, which locks it for update, waits for this transaction, or this one for the
+        erasure and then sees it."""
+        if self.session.info.get(ERASED_HERE) == user_id:
+            return True
+        query = select(User.id).where(User.id == user_id, User.erased_at.is_(None)).with_for_update(key_share=True)
+        return await self.session.scalar(query) is not None
+
+    async def locked_for_erasure(self, user_id: UUID) -> User | None:
+        """A live (not erased) user, the row locked until commit, to be erased by this transaction."""
+        query = select(User).where(User.id == user_id, User.erased_at.is_(None)).with_for_update()
+        if (user := (await self.session.scalars(query)).first()) is not None:
+            self.session.info[ERASED_HERE] = user_id
+        return user
+
+    async def erase_links(self, user_id: UUID, phone: str | None) -> None:
+        """What an erased account leaves behind besides its row and its event places: memberships, company follows,
+        the profile (its skills and statuses go with it), and the login codes sent to its phone."""
+        await self.session.execute(delete(Membership).where(Membership.user_id == user_id))
+        await self.session.execute(delete(CompanyFollow).where(CompanyFollow.user_id == user_id))
+        await self.session.execute(delete(Profile).where(Profile.user_id == user_id))
+        if phone is not None:
+            await self.session.execute(delete(OtpCode).where(OtpCode.phone == phone))
 
 
 class ProfileRepository(Repository[Profile]):

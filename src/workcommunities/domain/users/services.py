@@ -3,12 +3,17 @@ public page, which shows the phone only to the user themself and to admins and n
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from uuid import UUID
 
 from workcommunities.db.models import Profile, Role, User
 from workcommunities.domain.communities.schemas import CommunityForUserOut
+from workcommunities.domain.events.repositories import EventRepository
+from workcommunities.domain.media.services import MediaService
+from workcommunities.domain.media.storage import MediaStorage
 from workcommunities.domain.users.repositories import ProfileRepository, UserRepository
 from workcommunities.domain.users.schemas import UserDetailOut, UserOut
+from workcommunities.lib import audit
 from workcommunities.lib.errors import BadRequest, NotFound
 from workcommunities.lib.pagination import Page
 from workcommunities.lib.repository import Service, Uses
@@ -19,6 +24,7 @@ class UserService(Service[User, UserRepository]):
     repository_type = UserRepository
 
     profiles = Uses(ProfileRepository)
+    events = Uses(EventRepository)
 
     async def create_account(
         self, role: Role, *, phone: str | None = None, email: str | None = None, password: str | None = None
@@ -44,3 +50,26 @@ class UserService(Service[User, UserRepository]):
             raise NotFound()
         lists = await self.profiles.lists(row, row.profile_id, user_id, CommunityForUserOut)
         return UserDetailOut.from_row(row, **phone_privacy(viewer, user_id), **lists)
+
+    async def erase(self, user_id: UUID, storage: MediaStorage, *, missing_ok: bool = False) -> None:
+        """Erase an account (152-FZ, GDPR Art. 17): its phone, e-mail, password, profile with skills and statuses,
+        memberships, company follows, event places (the first in line moves up), login codes, and the files it
+        uploaded that nothing else shows (`storage` holds them). The row stays as an anonymous tombstone, so nothing
+        pointing at it breaks; its tokens stop working at once (the guards read only live accounts, and a write in
+        flight is refused before its commit: guards.py) and its phone may sign up again as a new user. Recorded in
+        the audit log. Unknown or already erased: 404 (nothing to do with `missing_ok`)."""
+        if (user := await self.repository.locked_for_erasure(user_id)) is None:
+            if missing_ok:
+                return
+            raise NotFound()
+        for event_id in await self.events.joined_events(user_id):
+            await self.events.organiser(event_id, lock=True)
+            await self.events.leave(user_id, event_id)
+            await self.events.rebalance(event_id)
+        await self.repository.erase_links(user_id, user.phone)
+        avatar = user.avatar_media_id  # its file goes too, unless something else shows it
+        erased = {"phone": None, "email": None, "password_hash": None, "avatar_media_id": None}
+        changes = {field: (getattr(user, field), None) for field in erased if getattr(user, field) is not None}
+        audit.record(self.repository.session, "erase", "user", user_id, changes)
+        await self.update(User(id=user_id, calendar_token_hash=None, erased_at=datetime.now(UTC), **erased))
+        await MediaService(self.repository.session, storage, 0).erase_uploads(user_id, avatar)

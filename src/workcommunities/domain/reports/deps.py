@@ -1,0 +1,15 @@
+"""Providers of the reports slice."""
+
+from __future__ import annotations
+
+from litestar.di import NamedDependency, Provide
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from workcommunities.domain.reports.services import ReportService
+
+
+def provide_report_service(db_session: NamedDependency[AsyncSession]) -> ReportService:
+    return ReportService(db_session)
+
+
+report_service = Provide(provide_report_service, sync_to_thread=False)

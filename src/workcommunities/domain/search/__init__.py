@@ -1,0 +1,1 @@
+"""`/search`: communities, companies, posts and events that match a few words."""
