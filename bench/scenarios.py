@@ -10,6 +10,7 @@ import json
 import random
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 POOL = 400  # requests per random pool
 PAGE = 20  # the lists' default page size, which the app uses
@@ -17,6 +18,21 @@ POST_TITLE = "bench: load test post"  # the create-post scenario's posts, delete
 FRESH_PHONE = "+7998%02d%06d"  # logins beyond the demo students (tiny datasets): new students, deleted after the run
 FRESH_PREFIX = "+7998"
 LOGIN_PATHS = ("/auth/otp/request", "/auth/otp/verify")
+# What people type into the search: whole words and beginnings of words of the demo texts, Russian and English.
+SEARCH_QUERIES = [
+    "python",
+    "хакатон",
+    "хакатона",
+    "стажир",
+    "data",
+    "интервью",
+    "design",
+    "робото",
+    "career",
+    "кейс",
+    "ml model",
+    "Москва",
+]
 
 
 @dataclass
@@ -77,6 +93,7 @@ ORDER = [
     "user_detail",
     "media_small",
     "calendar_feed",
+    "search",
     "login",
     "follow_unfollow",
     "join_leave",
@@ -92,6 +109,7 @@ SCALE_PASS = [
     "upcoming_events",
     "upcoming_events_cursor",
     "calendar_feed",
+    "search",
     "join_leave",
 ]
 
@@ -219,6 +237,12 @@ def build(data: Data, tokens: Tokens, codes_dir: str) -> dict[str, Scenario]:
             "small media file",
             "/media/{id}",
             [request("GET", f"/media/{media}") for media in data.small_media],
+        ),
+        reads(
+            "search",
+            "search (all kinds)",
+            "/search?q=…",
+            [request("GET", f"/search?q={quote(query)}") for query in SEARCH_QUERIES],
         ),
         reads(
             "calendar_feed",
