@@ -155,3 +155,28 @@ async def test_the_log_cannot_be_changed(client: httpx.AsyncClient, api: Api, ap
 
 def _audit_methods(app: Litestar) -> set[str]:
     return {method for route in app.routes if route.path.startswith("/admin/audit") for method in route.methods}
+
+
+async def test_link_lists_are_recorded(client: httpx.AsyncClient, api: Api, app: Litestar) -> None:
+    """A post's skills and a company's tags are replaced by plain statements; their lists are recorded still."""
+    admin = await api.admin()
+    company, community_id = await company_with_community(api, app)
+    skills = (await skill_ids(client))[:3]
+    body = {"community_id": community_id, "title": "Linked", "body": "x", "skill_ids": skills[:2]}
+    post = (await client.post("/content/posts", json=body, headers=bearer(company))).json()
+    changed = await client.patch(
+        f"/content/posts/{post['id']}", json={"skill_ids": [skills[2]]}, headers=bearer(company)
+    )
+    assert changed.status_code == 200, changed.text
+    unchanged = await client.patch(
+        f"/content/posts/{post['id']}", json={"skill_ids": [skills[2]]}, headers=bearer(company)
+    )
+    assert unchanged.status_code == 200
+    lists = [e["changes"] for e in await audit(client, admin, target=post["id"], action="post.update")]
+    assert lists == [{"skill_ids": [skills[:2], [skills[2]]]}, {"skill_ids": [[], skills[:2]]}]  # newest first
+    company_id = claims(company)["company_id"]
+    tagged = await client.patch("/companies/me", json={"tags": skills[:1]}, headers=bearer(company))
+    assert tagged.status_code == 200, tagged.text
+    [entry] = await audit(client, admin, target=company_id, action="company.update")
+    assert entry["changes"] == {"skill_ids": [[], skills[:1]]}
+    assert entry["actor_id"] == claims(company)["sub"]

@@ -5,8 +5,8 @@ Every insert, update and delete of an audited model through the ORM (Advanced Al
 changed fields before and after; actions that are not a row change (an account's erasure) are recorded with
 `record`. The actor is the request's caller, which the guard (or a login, for what it writes) puts on the session
 (`set_actor`); without one (the CLI) it is "system". Bulk loads that write rows directly (`seed demo` at benchmark
-sizes, `import`) are not recorded row by row, nor are the ordered link lists (a post's media and skills), which are
-replaced with plain statements.
+sizes, `import`) are not recorded row by row. The ordered link lists (a post's media and skills), which are replaced
+with plain statements, are recorded where they are replaced (`Repository.replace_ordered`).
 """
 
 from __future__ import annotations

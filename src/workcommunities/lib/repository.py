@@ -24,6 +24,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.compiler import SQLCompiler
 
 from workcommunities.db import AnyRow
+from workcommunities.lib import audit
 from workcommunities.lib.errors import NOT_FOUND, UNIQUE_VIOLATION, BadRequest, NotFound, sqlstate
 from workcommunities.lib.schema import dedupe, parse_id, present
 
@@ -162,15 +163,29 @@ class Repository(SQLAlchemyAsyncRepository[ModelT]):
         await self.session.execute(self.insert_into(model).values(**values).on_conflict_do_nothing())
 
     async def replace_ordered(
-        self, owner: InstrumentedAttribute[UUID], owner_id: UUID, item: InstrumentedAttribute[UUID], ids: list[UUID]
+        self,
+        owner: InstrumentedAttribute[UUID],
+        owner_id: UUID,
+        item: InstrumentedAttribute[UUID],
+        ids: list[UUID],
+        *,
+        audited: str | None = None,
     ) -> None:
         """Replace an owner's ordered link list (company skills, gallery, content media, profile statuses …): the new
-        rows carry their position in the given order. `owner` and `item` are columns of the same link table."""
+        rows carry their position in the given order. `owner` and `item` are columns of the same link table.
+        `audited`: the owner's kind in the audit log, which then records the list before and after (lib/audit.py
+        sees only ORM writes of columns)."""
         link = owner.class_
+        before: list[UUID] = []
+        if audited is not None:
+            before = list(await self.session.scalars(select(item).where(owner == owner_id).order_by(link.position)))
         await self.session.execute(delete(link).where(owner == owner_id))
         if ids:
             rows = [{owner.key: owner_id, item.key: value, "position": index} for index, value in enumerate(ids)]
             await self.session.execute(insert(link), rows)
+        if audited is not None and before != ids:
+            lists = [[value.hex for value in before], [value.hex for value in ids]]
+            audit.record(self.session, "update", audited, owner_id, {f"{item.key}s": lists})
 
     async def existing_ids(self, values: Iterable[str], field: str) -> list[UUID]:
         """Ids of this table sent in a body → UUIDs in the given order (trimmed, empties and repeats dropped); any id

@@ -65,7 +65,9 @@ class CompanyService(Service[Company, CompanyRepository]):
         """An admin's company: no owner and no phone until an admin binds one (D-32)."""
         company = await self.create(data)
         skill_ids = await self.skills.existing_ids(data.tags or [], "tags")
-        await self.repository.replace_ordered(CompanySkill.company_id, company.id, CompanySkill.skill_id, skill_ids)
+        await self.repository.replace_ordered(
+            CompanySkill.company_id, company.id, CompanySkill.skill_id, skill_ids, audited="company"
+        )
         return await self.repository.out(company.id)
 
     async def update_company(self, company_id: UUID, data: CompanyUpdateIn | AdminCompanyUpdateIn) -> CompanyOut:
@@ -78,10 +80,14 @@ class CompanyService(Service[Company, CompanyRepository]):
         await self.patch(company_id, values)
         if values.get("tags") is not None:
             skill_ids = await self.skills.existing_ids(values["tags"], "tags")
-            await self.repository.replace_ordered(CompanySkill.company_id, company_id, CompanySkill.skill_id, skill_ids)
+            await self.repository.replace_ordered(
+                CompanySkill.company_id, company_id, CompanySkill.skill_id, skill_ids, audited="company"
+            )
         if values.get("media_uids") is not None:
             media_ids = await self.media.existing_ids(values["media_uids"], "media_uids")
-            await self.repository.replace_ordered(CompanyMedia.company_id, company_id, CompanyMedia.media_id, media_ids)
+            await self.repository.replace_ordered(
+                CompanyMedia.company_id, company_id, CompanyMedia.media_id, media_ids, audited="company"
+            )
         if isinstance(phone := values.get("phone"), str) and phone != phone_before:
             user = await self.users.get_one_or_none(phone=phone)
             if user is not None and user.role != Role.company:

@@ -60,7 +60,7 @@ class PublishingService(Service[Content, ContentRepositoryT], Generic[ContentRep
         values = present(body)
         community_id = await self._community(company_id, values["community_id"])
         content = await self.create({**values, "community_id": community_id, "type": kind})
-        await self.repository.replace_links(content.id, **await self._links(values))
+        await self.repository.replace_links(content.id, kind, **await self._links(values))
         return content.id
 
     async def revise(self, company_id: UUID, kind: ContentType, content_id: UUID, body: Struct) -> None:
@@ -71,7 +71,7 @@ class PublishingService(Service[Content, ContentRepositoryT], Generic[ContentRep
         if "community_id" in values:  # an event may move to another of the company's communities
             values["community_id"] = await self._community(company_id, values["community_id"])
         await self.patch(content_id, values)
-        await self.repository.replace_links(content_id, **await self._links(values))
+        await self.repository.replace_links(content_id, kind, **await self._links(values))
 
     async def remove(self, company_id: UUID, kind: ContentType, content_id: UUID) -> None:
         """Deleting stays possible in an archived community (the owner may clean up); links go by ON DELETE CASCADE.

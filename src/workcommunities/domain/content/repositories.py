@@ -261,13 +261,17 @@ class ContentRepository(Repository[Content]):
         return None if found is None else (found[0], found[1])
 
     async def replace_links(
-        self, content_id: UUID, *, media_ids: list[UUID] | None, skill_ids: list[UUID] | None
+        self, content_id: UUID, kind: ContentType, *, media_ids: list[UUID] | None, skill_ids: list[UUID] | None
     ) -> None:
         """Replace the ordered media and/or skills of a content row (None leaves that list as it is)."""
         if media_ids is not None:
-            await self.replace_ordered(ContentMedia.content_id, content_id, ContentMedia.media_id, media_ids)
+            await self.replace_ordered(
+                ContentMedia.content_id, content_id, ContentMedia.media_id, media_ids, audited=kind
+            )
         if skill_ids is not None:
-            await self.replace_ordered(ContentSkill.content_id, content_id, ContentSkill.skill_id, skill_ids)
+            await self.replace_ordered(
+                ContentSkill.content_id, content_id, ContentSkill.skill_id, skill_ids, audited=kind
+            )
 
 
 # A story with its media (outer join: a story whose media row is gone still reads, with `media: null`); a deleted
