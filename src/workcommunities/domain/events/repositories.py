@@ -19,6 +19,7 @@ from sqlalchemy import (
     func,
     literal,
     literal_column,
+    null,
     or_,
     select,
     update,
@@ -93,7 +94,9 @@ MY_PARTICIPATION = (
     .correlate(Content)
     .scalar_subquery()
 )
-EVENTS = select(
+
+
+EVENT_COLUMNS = (
     Content.id,
     Content.community_id,
     Content.title,
@@ -107,20 +110,36 @@ EVENTS = select(
     Content.tags,
     Content.cost,
     Content.participant_payout,
-    _participants(_is(ParticipationStatus.going)).label("participants_count"),
-    Content.capacity,
-    _participants(_is(ParticipationStatus.waitlisted)).label("waitlist_count"),
-    MY_PARTICIPATION.label("my_participation"),
-    case((ORGANISER, _participants(CHECKED_IN)), else_=literal_column("0")).label("checked_in_count"),
-).where(IS_EVENT)
+)
+
+
+def _events(*, anonymous: bool) -> AnySelect:
+    """Events as every list shows them; `anonymous`: for a reader without a token, whose participation is "" and
+    organiser's figure 0 whatever the event (no per-row lookups for them)."""
+    personal: tuple[Any, ...]
+    if anonymous:
+        personal = (null().label("my_participation"), literal_column("0").label("checked_in_count"))
+    else:
+        checked_in = case((ORGANISER, _participants(CHECKED_IN)), else_=literal_column("0"))
+        personal = (MY_PARTICIPATION.label("my_participation"), checked_in.label("checked_in_count"))
+    return select(
+        *EVENT_COLUMNS,
+        _participants(_is(ParticipationStatus.going)).label("participants_count"),
+        Content.capacity,
+        _participants(_is(ParticipationStatus.waitlisted)).label("waitlist_count"),
+        *personal,
+    ).where(IS_EVENT)
+
+
+EVENTS = _events(anonymous=False)
 # Upcoming events: by date, then id (index ix_content_events).
 SOONEST = KeysetOrder("soonest", Content.event_date, Content.id, descending=False)
 
 
-def _upcoming(*, joined: bool) -> AnySelect:
+def _upcoming(*, joined: bool, anonymous: bool = False) -> AnySelect:
     """Events from the `now` parameter on (an event at exactly now counts) in live communities; `joined`: only the
     events that the `user_id` parameter joined."""
-    query = in_live_communities(EVENTS).where(Content.event_date >= bindparam("now"))
+    query = in_live_communities(_events(anonymous=anonymous)).where(Content.event_date >= bindparam("now"))
     if not joined:
         return query
     participant = EventParticipant.user_id == bindparam("user_id")
@@ -172,7 +191,7 @@ class EventRepository(ContentRepository):
     ) -> Paged[EventOut]:
         """Events from `now` on in live communities, soonest first, as `viewer` sees them; with `joined_by`, only
         the events that user joined (going or waitlisted)."""
-        return await self._upcoming(now, page, viewer_params(viewer), joined_by)
+        return await self._upcoming(now, page, viewer_params(viewer) if viewer is not None else None, joined_by)
 
     async def joined_by(self, user_id: UUID, now: datetime, limit: int) -> list[EventOut]:
         """Upcoming events the user joined, soonest first, at most `limit`, as that user sees them (their profile
@@ -182,18 +201,19 @@ class EventRepository(ContentRepository):
         return items
 
     async def _upcoming(
-        self, now: datetime, page: Page, viewer: dict[str, Any], joined_by: UUID | None
+        self, now: datetime, page: Page, viewer: dict[str, Any] | None, joined_by: UUID | None
     ) -> Paged[EventOut]:
-        joined = joined_by is not None
+        """`viewer`: `viewer_params`, or None for an anonymous reader (a statement without per-reader lookups)."""
+        joined, anonymous = joined_by is not None, viewer is None
         return await self.page_of(
             EventOut,
             page,
-            "joined_events" if joined else "upcoming",
-            lambda: _upcoming(joined=joined),
+            ("joined_events" if joined else "upcoming") + ("_anonymous" if anonymous else ""),
+            lambda: _upcoming(joined=joined, anonymous=anonymous),
             order=SOONEST,
             now=now,
             user_id=joined_by,
-            **viewer,
+            **(viewer or {}),
         )
 
     async def event(self, event_id: UUID, viewer: Principal | None) -> EventOut:
