@@ -31,6 +31,7 @@ from workcommunities.db.models import (
     Membership,
     Story,
 )
+from workcommunities.domain.companies.repositories import LIVE as LIVE_COMPANY
 from workcommunities.domain.content.schemas import ContentItemOut, PostOut, StoryOut
 from workcommunities.domain.media.repositories import MEDIA_COLUMNS, MEDIA_JSON
 from workcommunities.domain.media.schemas import MediaOut
@@ -280,7 +281,7 @@ STORIES = (
     select(Story.id.label("story_id"), Story.company_id, Story.title, *MEDIA_COLUMNS)
     .join(Company, Company.id == Story.company_id)
     .outerjoin(Media, Media.id == Story.media_id)
-    .where(Company.deleted_at.is_(None))
+    .where(LIVE_COMPANY)
 )
 
 FOLLOWED_STORIES = pages(

@@ -44,10 +44,10 @@ from workcommunities.domain.reference.repositories import ordered_json
 from workcommunities.lib.aggregate import json_list, json_object, text_constant
 from workcommunities.lib.errors import NotFound
 from workcommunities.lib.pagination import KeysetOrder, Page, Paged, paged
-from workcommunities.lib.security import Principal
+from workcommunities.lib.security import Principal, viewer_params
 
 IS_EVENT = Content.type == ContentType.event
-# Who reads an event (`viewer_params`): `my_participation` is theirs, and `checked_in_count` shows only to its
+# Who reads an event (`event_viewer_params`): `my_participation` is theirs, and `checked_in_count` shows only to its
 # organiser. Every event statement takes `viewer_id` (None: anonymous); the other two only matter to companies and
 # admins.
 VIEWER_ID: BindParameter[UUID] = bindparam("viewer_id", type_=User.id.type)
@@ -55,12 +55,12 @@ VIEWER_PHONE: BindParameter[str] = bindparam("viewer_phone", None, type_=Company
 VIEWER_ADMIN: BindParameter[bool] = bindparam("viewer_admin", False, type_=Boolean())
 
 
-def viewer_params(viewer: Principal | None) -> dict[str, Any]:
-    """The viewer's parameters of an event statement."""
+def event_viewer_params(viewer: Principal | None) -> dict[str, Any]:
+    """The viewer's parameters of an event statement: `viewer_params`, and what tells its organiser."""
     if viewer is None:
-        return {"viewer_id": None}
+        return viewer_params(viewer)
     phone = viewer.phone if viewer.role == Role.company else None
-    return {"viewer_id": viewer.user_id, "viewer_phone": phone, "viewer_admin": viewer.is_admin}
+    return {**viewer_params(viewer), "viewer_phone": phone, "viewer_admin": viewer.is_admin}
 
 
 def _participants(*where: ColumnElement[bool]) -> ScalarSelect[int]:
@@ -191,7 +191,7 @@ class EventRepository(ContentRepository):
     ) -> Paged[EventOut]:
         """Events from `now` on in live communities, soonest first, as `viewer` sees them; with `joined_by`, only
         the events that user joined (going or waitlisted)."""
-        return await self._upcoming(now, page, viewer_params(viewer) if viewer is not None else None, joined_by)
+        return await self._upcoming(now, page, event_viewer_params(viewer) if viewer is not None else None, joined_by)
 
     async def joined_by(self, user_id: UUID, now: datetime, limit: int) -> list[EventOut]:
         """Upcoming events the user joined, soonest first, at most `limit`, as that user sees them (their profile
@@ -203,7 +203,7 @@ class EventRepository(ContentRepository):
     async def _upcoming(
         self, now: datetime, page: Page, viewer: dict[str, Any] | None, joined_by: UUID | None
     ) -> Paged[EventOut]:
-        """`viewer`: `viewer_params`, or None for an anonymous reader (a statement without per-reader lookups)."""
+        """`viewer`: `event_viewer_params`, or None for an anonymous reader (a statement without per-reader lookups)."""
         joined, anonymous = joined_by is not None, viewer is None
         return await self.page_of(
             EventOut,
@@ -219,7 +219,7 @@ class EventRepository(ContentRepository):
     async def event(self, event_id: UUID, viewer: Principal | None) -> EventOut:
         """An event as every list shows it, to `viewer`; unknown → 404 (an archived community still serves it)."""
         statement = self.prepared("event", lambda: self.listing(EVENT, EventOut))
-        items, _ = await self.read(EventOut, statement, {"event_id": event_id, **viewer_params(viewer)})
+        items, _ = await self.read(EventOut, statement, {"event_id": event_id, **event_viewer_params(viewer)})
         if not items:
             raise NotFound()
         return items[0]

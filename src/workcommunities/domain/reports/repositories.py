@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from workcommunities.db import AnyRow
 from workcommunities.db.models import Community, Company, Content, Report, Story, User
+from workcommunities.domain.companies.repositories import LIVE as LIVE_COMPANY
 from workcommunities.lib.repository import Repository
 
 REPORT = select(
@@ -29,7 +30,7 @@ TARGETS: dict[str, Any] = {
     "event": select(Content.id).where(Content.type == "event"),
     "story": select(Story.id),
     "community": select(Community.id),
-    "company": select(Company.id).where(Company.deleted_at.is_(None)),
+    "company": select(Company.id).where(LIVE_COMPANY),
 }
 
 
