@@ -80,7 +80,8 @@ _HEAD = """'{"id":"' || replace(p.id::text, '-', '') || '","community_id":"' || 
     || '","title":' || to_json(p.title)::text"""
 _MEDIA_TO_END = f"""',"media":[' || coalesce({_MEDIA}, '') || '],"tags":' || {_TAGS}
     || ',"skills":[' || coalesce({_SKILLS}, '') || '],"cost":' || coalesce(p.cost, 0)
-    || ',"participant_payout":' || coalesce(p.participant_payout, 0) || '}}'"""
+    || ',"participant_payout":' || coalesce(p.participant_payout, 0)
+    || ',"moderation_status":"' || p.moderation_status || '"}}'"""
 
 
 def _page_sql(item: str, rows: str) -> str:
@@ -97,9 +98,9 @@ FEED_SQL = _page_sql(
     || ',"event_date":' || {_EVENT_DATE} || {_MEDIA_TO_END}""",
     """SELECT c.id, c.community_id, c.title, c.type,
         CASE WHEN c.type = 'event' THEN c.description ELSE c.body END AS body,
-        c.event_date, c.media_id, c.tags, c.cost, c.participant_payout, c.created_at
+        c.event_date, c.media_id, c.tags, c.cost, c.participant_payout, c.moderation_status, c.created_at
     FROM content c JOIN community o ON o.id = c.community_id
-    WHERE o.is_archived IS false
+    WHERE o.is_archived IS false AND c.moderation_status = 'visible'
     ORDER BY c.created_at DESC, c.id DESC
     OFFSET $1 LIMIT $2""",
 )
@@ -108,9 +109,10 @@ FEED_SQL = _page_sql(
 # ix_content_community or ix_content_feed as the planner sees fit).
 MEMBER_POSTS_SQL = _page_sql(
     f"""{_HEAD} || ',"body":' || to_json(coalesce(p.body, ''))::text || {_MEDIA_TO_END}""",
-    """SELECT c.id, c.community_id, c.title, c.body, c.media_id, c.tags, c.cost, c.participant_payout, c.created_at
+    """SELECT c.id, c.community_id, c.title, c.body, c.media_id, c.tags, c.cost, c.participant_payout,
+        c.moderation_status, c.created_at
     FROM content c JOIN community o ON o.id = c.community_id JOIN membership s ON s.community_id = c.community_id
-    WHERE c.type = 'post' AND o.is_archived IS false AND s.user_id = $3
+    WHERE c.type = 'post' AND o.is_archived IS false AND c.moderation_status = 'visible' AND s.user_id = $3
     ORDER BY c.created_at DESC, c.id DESC
     OFFSET $1 LIMIT $2""",
 )

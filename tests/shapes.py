@@ -18,7 +18,18 @@ COMMUNITY_FOR_USER_KEYS = {
 COMMUNITY_KEYS = COMMUNITY_FOR_USER_KEYS | {"members_count"}
 MEMBER_KEYS = {"id", "role", "phone", "full_name", "avatar_media_id", "created_at"}
 CASE_KEYS = {"id", "community_id", "title", "description", "date", "solutions_count"}
-POST_KEYS = {"id", "community_id", "title", "body", "media", "tags", "skills", "cost", "participant_payout"}
+POST_KEYS = {
+    "id",
+    "community_id",
+    "title",
+    "body",
+    "media",
+    "tags",
+    "skills",
+    "cost",
+    "participant_payout",
+    "moderation_status",
+}
 ITEM_KEYS = POST_KEYS | {"type", "event_date"}
 EVENT_KEYS = {
     "id",
@@ -40,8 +51,9 @@ EVENT_KEYS = {
     "waitlist_count",
     "my_participation",
     "checked_in_count",
+    "moderation_status",
 }
-STORY_KEYS = {"id", "community_id", "company_id", "title", "media_url", "media"}
+STORY_KEYS = {"id", "community_id", "company_id", "title", "media_url", "media", "moderation_status"}
 COMPANY_KEYS = {"id", "name", "description", "logo_media_id", "skills"}
 COMPANY_DETAIL_KEYS = COMPANY_KEYS | {"communities", "media"}
 USER_KEYS = {"id", "role", "phone", "email", "avatar_media_id", "created_at"}

@@ -24,6 +24,7 @@ from workcommunities.domain.admin.controllers import (
     AdminAuditController,
     AdminCommunityController,
     AdminCompanyController,
+    AdminModerationController,
 )
 from workcommunities.domain.auth.controllers import AuthController
 from workcommunities.domain.auth.guards import document_security, provide_caller, provide_viewer
@@ -106,6 +107,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AdminCompanyController,
             AdminCommunityController,
             AdminAuditController,
+            AdminModerationController,
             ProfileController,
             UserController,
             ReportController,

@@ -208,6 +208,7 @@ MEMBER = Obj(
 COMMUNITY_DETAIL = COMMUNITY.extend("CommunityDetail", {"cases": ListOf(CASE), "members": ListOf(MEMBER)})
 COMPANY = Obj("Company", {"id": ID, "name": STR, "description": STR, "logo_media_id": OPT_ID, "skills": ListOf(SKILL)})
 COMPANY_DETAIL = COMPANY.extend("CompanyDetail", {"communities": ListOf(COMMUNITY), "media": ListOf(MEDIA)})
+MODERATION = one_of("visible", "hidden")
 POST = Obj(
     "Post",
     {
@@ -221,6 +222,7 @@ POST = Obj(
         "cost": INT,
         "participant_payout": INT,
     },
+    additions={"moderation_status": MODERATION},
 )
 CONTENT_ITEM = POST.extend(
     "ContentItem",
@@ -252,12 +254,13 @@ EVENT = Obj(
         "waitlist_count": INT,
         "my_participation": STR,
         "checked_in_count": INT,
+        "moderation_status": MODERATION,
     },
 )
 STORY = Obj(
     "Story",
     {"id": ID, "community_id": ID, "title": STR, "media_url": STR, "media": Nullable(MEDIA)},
-    additions={"company_id": ID},
+    additions={"company_id": ID, "moderation_status": MODERATION},
     rule=_story_ids,
 )
 PROFILE = Obj(

@@ -77,6 +77,37 @@ async def count(app: Litestar, model: Any, *where: Any) -> int:
     return int(value)
 
 
+async def test_erasure_frees_every_place_in_a_fixed_number_of_statements(
+    client: httpx.AsyncClient, api: Api, app: Litestar, statements: StatementCounter
+) -> None:
+    """Full events the student was going to each let the first in line in, one statement for all of them; a place
+    they only waited for frees nothing."""
+    company, community_id = await company_with_community(api, app)
+    counts = []
+    for size in (1, 4):
+        student = await api.student()
+        full = [await create_event(client, company, community_id, capacity=1) for _ in range(size)]
+        waiting = [await api.student() for _ in full]
+        for event, next_in_line in zip(full, waiting, strict=True):
+            assert (await ok(await client.post(f"/events/{event['id']}/join", headers=bearer(student))))[
+                "participation"
+            ] == "going"
+            await ok(await client.post(f"/events/{event['id']}/join", headers=bearer(next_in_line)))
+        queued = await create_event(client, company, community_id, capacity=1)
+        first = await api.student()
+        await ok(await client.post(f"/events/{queued['id']}/join", headers=bearer(first)))
+        await ok(await client.post(f"/events/{queued['id']}/join", headers=bearer(student)))  # waitlisted
+        with statements:
+            await ok(await client.delete("/profiles/me", headers=bearer(student)))
+        counts.append(statements.count)
+        for event, next_in_line in zip(full, waiting, strict=True):
+            now = await ok(await client.get(f"/events/{event['id']}", headers=bearer(next_in_line)))
+            assert (now["my_participation"], now["participants_count"], now["waitlist_count"]) == ("going", 1, 0)
+        after = await ok(await client.get(f"/events/{queued['id']}", headers=bearer(first)))
+        assert (after["my_participation"], after["participants_count"], after["waitlist_count"]) == ("going", 1, 0)
+    assert counts[0] == counts[1], counts
+
+
 async def test_a_deleted_student_is_erased_everywhere(client: httpx.AsyncClient, api: Api, app: Litestar) -> None:
     student = await full_student(client, api, app)
     user_id, token = student["user_id"], student["token"]

@@ -567,6 +567,7 @@ async def test_posts_of_a_community(api: Api, client: httpx.AsyncClient, app: Li
         "skills": [],
         "cost": 5,
         "participant_payout": 0,
+        "moderation_status": "visible",
     }
     assert posts[2]["id"] == ids[0] and posts[2]["body"] == "" and posts[2]["tags"] == ["a"]
     assert [post["title"] for post in (await client.get(f"{url}?offset=1&limit=1")).json()] == ["Mid"]

@@ -189,6 +189,7 @@ async def test_create_minimal_post_obeys_the_non_null_rule(client: httpx.AsyncCl
         "skills": [],
         "cost": 0,
         "participant_payout": 0,
+        "moderation_status": "visible",
     }
     explicit_nulls = await create_post(client, company, community_id, tags=None, skill_ids=None, cost=None)
     assert (explicit_nulls["tags"], explicit_nulls["skills"], explicit_nulls["cost"]) == ([], [], 0)
@@ -343,6 +344,7 @@ async def test_patch_replaces_present_fields_only(
         "skills": [],
         "cost": 0,
         "participant_payout": 0,
+        "moderation_status": "visible",
     }
     # The feed item reads the same stored state.
     item = (await client.get(url)).json()
@@ -655,4 +657,5 @@ async def test_feed_items_of_old_rows_fill_missing_values(client: httpx.AsyncCli
         "skills": [],
         "cost": 0,
         "participant_payout": 0,
+        "moderation_status": "visible",
     }

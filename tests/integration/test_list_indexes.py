@@ -102,6 +102,7 @@ LISTS = [
     # (path, who reads it, the index whose order it follows)
     ("/content/posts", None, "ix_content_feed"),
     ("/communities/{community}/posts", None, "ix_content_community"),
+    ("/communities/{community}/posts", "company", "ix_content_community"),  # with its hidden posts
     ("/events/upcoming", None, "ix_content_events"),
     ("/communities/", None, "ix_community_listing"),
     ("/companies/", None, "ix_company_name"),
@@ -109,6 +110,8 @@ LISTS = [
     ("/communities/{community}", None, "ix_community_case_order"),
     ("/users/", "admin", "ix_user_account_created"),
     ("/events/{event}/participants", "company", "ix_event_participant_order"),
+    ("/admin/reports", "admin", "ix_moderation_case_queue"),
+    ("/admin/reports?status=resolved", "admin", "ix_moderation_case_resolved"),
 ]
 
 

@@ -78,6 +78,7 @@ async def test_create_and_read_a_story(
         "media_url": f"/media/{media_id}",
         "media": {"id": media_id, "kind": "video", "mime": "video/mp4", "ext": "mp4", "size": 1,
                   "url": f"/media/{media_id}"},
+        "moderation_status": "visible",
     }  # fmt: skip
     assert len(story["id"]) == 32
 

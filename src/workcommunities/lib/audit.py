@@ -113,10 +113,12 @@ def _changes(row: Any) -> dict[str, list[Any]]:
 
 
 def _verb(changes: dict[str, list[Any]]) -> str:
-    """An update that deletes an account (a company's: its row stays), archives, un-archives, binds or unbinds a
-    phone says so."""
+    """An update that deletes an account (a company's: its row stays), archives, un-archives, hides, unhides, binds
+    or unbinds a phone says so."""
     if "deleted_at" in changes:
         return "delete"
+    if "moderation_status" in changes:
+        return "hide" if changes["moderation_status"][1] == "hidden" else "unhide"
     if "is_archived" in changes:
         return "archive" if changes["is_archived"][1] else "unarchive"
     if "phone" in changes:

@@ -12,12 +12,13 @@ from workcommunities.db.models.content import (
     ContentSkill,
     ContentType,
     EventParticipant,
+    ModerationStatus,
     ParticipationStatus,
     Story,
 )
 from workcommunities.db.models.media import Media
 from workcommunities.db.models.reference import Skill, Sphere, Status
-from workcommunities.db.models.reports import Report
+from workcommunities.db.models.reports import ModerationCase, Report
 from workcommunities.db.models.search import is_search_object
 from workcommunities.db.models.users import Profile, ProfileSkill, ProfileStatus, Role, User
 
@@ -36,6 +37,8 @@ __all__ = (
     "EventParticipant",
     "Media",
     "Membership",
+    "ModerationCase",
+    "ModerationStatus",
     "OtpCode",
     "ParticipationStatus",
     "Profile",

@@ -18,12 +18,25 @@ class ContentType(StrEnum):
     event = "event"
 
 
+class ModerationStatus(StrEnum):
+    """Whether a post, event or story shows: a moderator hides it (domain/reports/moderation.py), and every list and
+    read leaves it out but for its company and admins."""
+
+    visible = "visible"
+    hidden = "hidden"
+
+
+def moderation_status() -> Mapped[str]:
+    return mapped_column(String(8), default=ModerationStatus.visible, server_default=ModerationStatus.visible.value)
+
+
 class Content(UUIDv7AuditBase):
     __tablename__ = "content"
     __table_args__ = (
         CheckConstraint("type IN ('post', 'event')", name="type"),
         CheckConstraint("type = 'post' OR event_date IS NOT NULL", name="event_date"),
         CheckConstraint("capacity IS NULL OR capacity >= 1", name="capacity"),
+        CheckConstraint("moderation_status IN ('visible', 'hidden')", name="moderation_status"),
         # The unified feed: newest first, id as tiebreak.
         Index("ix_content_feed", "created_at", "id"),
         # A community's posts, and the followed-communities feeds.
@@ -48,6 +61,7 @@ class Content(UUIDv7AuditBase):
     format: Mapped[str | None] = mapped_column(String(100))
     capacity: Mapped[int | None]  # places for participants; NULL: unlimited
     media_id: Mapped[UUID | None] = optional_fk("media.id")
+    moderation_status: Mapped[str] = moderation_status()
 
 
 class ContentMedia(DefaultBase):
@@ -95,9 +109,13 @@ class EventParticipant(DefaultBase):
 
 class Story(UUIDv7AuditBase):
     __tablename__ = "story"
-    __table_args__ = (Index("ix_story_company", "company_id", "created_at", "id"),)
+    __table_args__ = (
+        Index("ix_story_company", "company_id", "created_at", "id"),
+        CheckConstraint("moderation_status IN ('visible', 'hidden')", name="moderation_status"),
+    )
 
     company_id: Mapped[UUID] = fk("company.id", "CASCADE")
     title: Mapped[str] = mapped_column(String(300))
     media_id: Mapped[UUID | None] = optional_fk("media.id")
     expires_at: Mapped[datetime] = mapped_column(index=True)
+    moderation_status: Mapped[str] = moderation_status()

@@ -1,13 +1,57 @@
-"""Reports of abusive content: one per reporter and target (a second report updates the first)."""
+"""Reports of abusive content, one per reporter and target (a second report updates the first), and the moderation
+cases that group them: one open case per reported target, which a moderator resolves once for all its reports."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import CheckConstraint, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from workcommunities.db.models._base import UUIDv7AuditBase, fk
+from workcommunities.db.models._base import UUIDv7AuditBase, fk, optional_fk
+
+OPEN = text("status = 'open'")
+RESOLVED = text("status = 'resolved'")
+
+
+class ModerationCase(UUIDv7AuditBase):
+    """The reports of one target since it was last resolved (`created_at`: its first report)."""
+
+    __tablename__ = "moderation_case"
+    __table_args__ = (
+        CheckConstraint("status IN ('open', 'resolved')", name="status"),
+        CheckConstraint("action IN ('dismiss', 'hide', 'archive_community')", name="action"),
+        # One open case per target: every new report of it joins that case (`ON CONFLICT` of the report's upsert).
+        Index(
+            "ux_moderation_case_open_target",
+            "target_type",
+            "target_id",
+            unique=True,
+            postgresql_where=OPEN,
+            sqlite_where=OPEN,
+        ),
+        # The queue: the most reported first, then the latest (ids are time-ordered), read backwards.
+        Index("ix_moderation_case_queue", "reporters", "id", postgresql_where=OPEN, sqlite_where=OPEN),
+        # The resolved ones, the latest decision first.
+        Index(
+            "ix_moderation_case_resolved",
+            "resolved_at",
+            "id",
+            postgresql_where=RESOLVED,
+            sqlite_where=RESOLVED,
+        ),
+    )
+
+    target_type: Mapped[str] = mapped_column(String(16))
+    target_id: Mapped[UUID]
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    reporters: Mapped[int] = mapped_column(default=0)  # its reports; fixed once resolved
+    last_reported_at: Mapped[datetime]
+    action: Mapped[str | None] = mapped_column(String(32))
+    note: Mapped[str | None] = mapped_column(Text)
+    resolved_by: Mapped[UUID | None] = optional_fk("user_account.id")
+    resolved_at: Mapped[datetime | None]
 
 
 class Report(UUIDv7AuditBase):
@@ -25,4 +69,7 @@ class Report(UUIDv7AuditBase):
     target_id: Mapped[UUID]
     reason: Mapped[str] = mapped_column(String(16))
     comment: Mapped[str | None] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16), default="open")  # "resolved" by the moderation queue (to come)
+    status: Mapped[str] = mapped_column(String(16), default="open")  # "resolved" with its case
+    # The case it counts in: the target's open one, or the one that resolved it. A report filed again after that
+    # moves to the target's new open case.
+    case_id: Mapped[UUID] = fk("moderation_case.id", "CASCADE", index=True)

@@ -1,9 +1,9 @@
-"""`/admin`: companies and communities administration (their rules are the companies and communities services), and
-the audit log."""
+"""`/admin`: companies and communities administration (their rules are the companies and communities services), the
+moderation queue (reports/services.py) and the audit log."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 from uuid import UUID
 
 from litestar import Controller, Response, delete, get, patch, post
@@ -21,11 +21,15 @@ from workcommunities.domain.communities.services import CommunityService
 from workcommunities.domain.companies.deps import company_service
 from workcommunities.domain.companies.schemas import AdminCompanyUpdateIn, CompanyCreateIn, CompanyOut
 from workcommunities.domain.companies.services import CompanyService
+from workcommunities.domain.reports.deps import moderation_service
+from workcommunities.domain.reports.schemas import ModeratedOut, ModerationCaseOut, ResolveIn
+from workcommunities.domain.reports.services import ModerationService
 from workcommunities.domain.users.deps import user_service
 from workcommunities.domain.users.services import UserService
 from workcommunities.lib.errors import documented
-from workcommunities.lib.pagination import NEXT_CURSOR_HEADERS, Page, keyset_page
+from workcommunities.lib.pagination import NEXT_CURSOR_HEADERS, Page, keyset_page, page_provider
 from workcommunities.lib.schema import Moment, StatusOk
+from workcommunities.lib.security import Principal
 
 
 class AdminCompanyController(Controller):
@@ -105,6 +109,57 @@ class AdminCommunityController(Controller):
         communities: NamedDependency[CommunityService],
     ) -> CommunityOut:
         return await communities.update_any(community_id, data)
+
+
+CaseStatus = Literal["open", "resolved"]
+
+
+class AdminModerationController(Controller):
+    path = "/admin"
+    tags = ["admin"]
+    guards = [require_admin]
+    dependencies = {"moderation": moderation_service, "page": page_provider(20)}
+
+    @get(
+        "/reports",
+        responses=documented(401, 403),
+        summary="The moderation queue: the reports grouped by target, open ones the most reported first, resolved "
+        "ones the latest decision first",
+    )
+    async def queue(
+        self,
+        moderation: NamedDependency[ModerationService],
+        page: NamedDependency[Page],
+        status: Annotated[
+            Literal["open", "resolved"], QueryParameter(description="open (default) or resolved")
+        ] = "open",
+    ) -> list[ModerationCaseOut]:
+        return await moderation.queue(status, page)
+
+    @post(
+        "/reports/{case_id:uuid}/resolve",
+        status_code=200,
+        responses=documented(400, 401, 403, 404, 409),
+        summary="Resolve every open report of a target: dismiss, hide the post, event or story, or archive the "
+        "community",
+    )
+    async def resolve(
+        self,
+        case_id: FromPath[UUID],
+        data: JSONBody[ResolveIn],
+        caller: NamedDependency[Principal],
+        moderation: NamedDependency[ModerationService],
+    ) -> ModerationCaseOut:
+        return await moderation.resolve(caller, case_id, data)
+
+    @post(
+        "/content/{item_id:uuid}/unhide",
+        status_code=200,
+        responses=documented(401, 403, 404, validation=False),
+        summary="Show a hidden post, event or story again",
+    )
+    async def unhide(self, item_id: FromPath[UUID], moderation: NamedDependency[ModerationService]) -> ModeratedOut:
+        return await moderation.unhide(item_id)
 
 
 class AdminAuditController(Controller):

@@ -13,7 +13,7 @@ from sqlalchemy import bindparam, case, select
 
 from workcommunities.db.models import Content, EventParticipant, ParticipationStatus, User
 from workcommunities.domain.calendar.schemas import CalendarEntry
-from workcommunities.domain.content.repositories import in_live_communities
+from workcommunities.domain.content.repositories import VISIBLE, in_live_communities
 from workcommunities.domain.events.repositories import IS_EVENT
 from workcommunities.lib.repository import Repository
 
@@ -28,7 +28,7 @@ ENTRY = select(
     Content.event_date,
     Content.updated_at,
 ).where(IS_EVENT)
-EVENT_ENTRY = ENTRY.where(Content.id == bindparam("event_id"))
+EVENT_ENTRY = ENTRY.where(Content.id == bindparam("event_id"), VISIBLE)
 UPCOMING = Content.event_date >= bindparam("now")
 # Upcoming events soonest first, then the recent past latest first: the limit drops the oldest past events first.
 GOING = (
@@ -49,7 +49,7 @@ class CalendarRepository(Repository[Content]):
     model_type = Content
 
     async def entry(self, event_id: UUID) -> CalendarEntry | None:
-        """An event, whatever its community's state (archived content stays readable by id)."""
+        """An event, whatever its community's state (archived content stays readable by id), unless hidden."""
         row = await self.row(EVENT_ENTRY, {"event_id": event_id})
         return CalendarEntry.from_row(row) if row is not None else None
 

@@ -61,12 +61,17 @@ class CommunityController(Controller):
         dependencies=keyset_page(20),
         response_headers=NEXT_CURSOR_HEADERS,
         responses=documented(400),
-        summary="A community's posts, newest first (unknown community: empty list)",
+        summary="A community's posts, newest first, hidden ones only to its company and admins (unknown community: "
+        "empty list)",
     )
     async def posts(
-        self, community_id: FromPath[str], communities: NamedDependency[CommunityService], page: NamedDependency[Page]
+        self,
+        community_id: FromPath[str],
+        communities: NamedDependency[CommunityService],
+        page: NamedDependency[Page],
+        viewer: NamedDependency[Principal | None],
     ) -> Response[list[PostOut]]:
-        return (await communities.posts(community_id, page)).response()
+        return (await communities.posts(community_id, page, viewer)).response()
 
     @get(
         "/{community_id:uuid}",

@@ -61,11 +61,12 @@ class CommunityService(Service[Community, CommunityRepository]):
             return []
         return await self.repository.of_company(company_id, page)
 
-    async def posts(self, community: str, page: Page) -> Paged[PostOut]:
-        """The community's posts, newest first; archived communities still serve them, unknown ones have none."""
+    async def posts(self, community: str, page: Page, viewer: Principal | None) -> Paged[PostOut]:
+        """The community's posts, newest first (hidden ones only to its company and admins); archived communities
+        still serve them, unknown ones have none."""
         if (community_id := parse_id(community)) is None:
             return Paged([], "")
-        return await ContentRepository(session=self.repository.session).community_posts(community_id, page)
+        return await ContentRepository(session=self.repository.session).community_posts(community_id, page, viewer)
 
     # --- one community --------------------------------------------------------------------------------------------
 

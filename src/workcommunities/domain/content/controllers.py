@@ -45,9 +45,18 @@ class ContentController(Controller):
     ) -> Response[list[ContentItemOut]]:
         return (await content.feed(page)).response()
 
-    @get("/posts/{post_id:uuid}", responses=documented(404), summary="One post or event (as a feed item)")
-    async def get_post(self, post_id: FromPath[UUID], content: NamedDependency[ContentService]) -> ContentItemOut:
-        return await content.item(post_id)
+    @get(
+        "/posts/{post_id:uuid}",
+        responses=documented(404),
+        summary="One post or event (as a feed item); a hidden one only to its company and admins",
+    )
+    async def get_post(
+        self,
+        post_id: FromPath[UUID],
+        content: NamedDependency[ContentService],
+        viewer: NamedDependency[Principal | None],
+    ) -> ContentItemOut:
+        return await content.item(post_id, viewer)
 
     @get(
         "/users/{user_id:str}/posts/featured",
@@ -62,9 +71,18 @@ class ContentController(Controller):
     ) -> Response[list[PostOut]]:
         return (await content.member_posts_of(user_id, page)).response()
 
-    @get("/stories/{story_id:uuid}", responses=documented(404), summary="One story that has not expired")
-    async def get_story(self, story_id: FromPath[UUID], stories: NamedDependency[StoryService]) -> StoryOut:
-        return await stories.story(story_id)
+    @get(
+        "/stories/{story_id:uuid}",
+        responses=documented(404),
+        summary="One story that has not expired; a hidden one only to its company and admins",
+    )
+    async def get_story(
+        self,
+        story_id: FromPath[UUID],
+        stories: NamedDependency[StoryService],
+        viewer: NamedDependency[Principal | None],
+    ) -> StoryOut:
+        return await stories.story(story_id, viewer)
 
     @get(
         ["/me/posts/featured", "/me/posts/from-followed-communities"],

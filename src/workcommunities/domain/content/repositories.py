@@ -15,8 +15,23 @@ from datetime import datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
-from sqlalchemy import BindParameter, ScalarSelect, Subquery, bindparam, case, func, literal, select, union_all
+from sqlalchemy import (
+    BindParameter,
+    Boolean,
+    ColumnElement,
+    ScalarSelect,
+    Subquery,
+    bindparam,
+    case,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.dialects.postgresql import aggregate_order_by, array_agg
+from sqlalchemy.orm import aliased
 
 from workcommunities.db import AnyRow, AnySelect
 from workcommunities.db.models import (
@@ -29,7 +44,10 @@ from workcommunities.db.models import (
     ContentType,
     Media,
     Membership,
+    ModerationStatus,
+    Role,
     Story,
+    User,
 )
 from workcommunities.domain.companies.repositories import LIVE as LIVE_COMPANY
 from workcommunities.domain.content.schemas import ContentItemOut, PostOut, StoryOut
@@ -37,13 +55,55 @@ from workcommunities.domain.media.repositories import MEDIA_COLUMNS, MEDIA_JSON
 from workcommunities.domain.media.schemas import MediaOut
 from workcommunities.domain.reference.repositories import SkillRepository, ordered_json
 from workcommunities.domain.reference.schemas import SkillOut
-from workcommunities.lib.aggregate import decode_list, json_array, json_list, json_object, wire_list
+from workcommunities.lib.aggregate import decode_list, json_array, json_list, json_object, text_constant, wire_list
 from workcommunities.lib.errors import NotFound
 from workcommunities.lib.pagination import KeysetOrder, Page, Paged, paged, pages
 from workcommunities.lib.repository import Repository, Uses
 from workcommunities.lib.schema import Out
+from workcommunities.lib.security import Principal, viewer_params
 
 OutT = TypeVar("OutT", bound=Out)
+
+# Who reads (`content_viewer_params`): a statement that shows a reader more than the public sees takes `viewer_id`
+# (None: anonymous); the other two only matter to companies and admins.
+VIEWER_ID: BindParameter[UUID] = bindparam("viewer_id", type_=User.id.type)
+VIEWER_PHONE: BindParameter[str] = bindparam("viewer_phone", None, type_=Company.phone.type)
+VIEWER_ADMIN: BindParameter[bool] = bindparam("viewer_admin", False, type_=Boolean())
+
+
+def content_viewer_params(viewer: Principal | None) -> dict[str, Any]:
+    """The reader's parameters of a statement built with `VIEWER_MANAGES` or `STORY_SEEN`."""
+    if viewer is None:
+        return viewer_params(viewer)
+    phone = viewer.phone if viewer.role == Role.company else None
+    return {**viewer_params(viewer), "viewer_phone": phone, "viewer_admin": viewer.is_admin}
+
+
+def manages(viewer: Principal | None) -> bool:
+    """Whether a reader may run some company's content (a company or an admin): only their lists can hold hidden
+    content, so everyone else reads the statements without `VIEWER_MANAGES`."""
+    return viewer is not None and viewer.role in (Role.company, Role.admin)
+
+
+def _acts_for(company_id: Any) -> ColumnElement[bool]:
+    """The reader is an admin, or acts for that company: owns it, or logs in with its phone (the `company`
+    dependency's rule, companies/repositories.py `acting_company`)."""
+    company = aliased(Company, name="acting_company")  # apart from any company the outer statement reads
+    acts = exists().where(
+        company.id == company_id, or_(company.owner_user_id == VIEWER_ID, company.phone == VIEWER_PHONE)
+    )
+    return or_(VIEWER_ADMIN, acts)
+
+
+# The reader runs the content row: an admin, or its community's company.
+VIEWER_MANAGES = _acts_for(
+    select(Community.company_id).where(Community.id == Content.community_id).correlate(Content).scalar_subquery()
+)
+# Moderation (domain/reports/moderation.py): hidden content shows to no one else, in no list and by no id.
+VISIBLE = Content.moderation_status == text_constant(ModerationStatus.visible)
+SEEN = or_(VISIBLE, VIEWER_MANAGES)
+STORY_VISIBLE = Story.moderation_status == text_constant(ModerationStatus.visible)
+STORY_SEEN = or_(STORY_VISIBLE, _acts_for(Story.company_id))
 
 # What posts and feed items share; a feed item's `body` is an event's description.
 # (created_at: the key of a keyset page; media_id: an event's legacy media, first of its media.)
@@ -56,6 +116,7 @@ _SHARED = (
     Content.participant_payout,
     Content.created_at,
     Content.media_id,
+    Content.moderation_status,
 )
 POSTS = select(*_SHARED, Content.body).where(Content.type == ContentType.post)
 ITEMS = select(
@@ -69,8 +130,9 @@ NEWEST = KeysetOrder("newest", Content.created_at, Content.id, descending=True)
 
 
 def in_live_communities(query: AnySelect) -> AnySelect:
-    """Only content of communities that are not archived (feeds and upcoming lists)."""
-    return query.join(Community, Community.id == Content.community_id).where(Community.is_archived.is_(False))
+    """Only content that shows to anyone: of communities that are not archived, and not hidden (the feeds, upcoming
+    lists, search and calendars; hidden content is left out of them for its company too)."""
+    return query.join(Community, Community.id == Content.community_id).where(Community.is_archived.is_(False), VISIBLE)
 
 
 def _page_media() -> AnySelect:
@@ -144,19 +206,31 @@ class ContentRepository(Repository[Content]):
         """Posts and events of communities that are not archived, newest first."""
         return await self.page_of(ContentItemOut, page, "feed", lambda: in_live_communities(ITEMS))
 
-    async def item(self, content_id: UUID) -> ContentItemOut:
-        """A post or an event by id (an archived community still serves it); unknown → 404."""
-        if (item := await self.one(ContentItemOut, ITEMS.where(Content.id == content_id))) is None:
+    async def item(self, content_id: UUID, viewer: Principal | None) -> ContentItemOut:
+        """A post or an event by id (an archived community still serves it); unknown or hidden from `viewer` →
+        404."""
+        statement = self.prepared(
+            "item", lambda: self.listing(ITEMS.where(Content.id == bindparam("item_id"), SEEN), ContentItemOut)
+        )
+        items, _ = await self.read(ContentItemOut, statement, {"item_id": content_id, **content_viewer_params(viewer)})
+        if not items:
             raise NotFound()
-        return item
+        return items[0]
 
-    async def community_posts(self, community_id: UUID, page: Page) -> Paged[PostOut]:
+    async def community_posts(self, community_id: UUID, page: Page, viewer: Principal | None) -> Paged[PostOut]:
+        """Its hidden posts too for its company and admins."""
+        of_community = Content.community_id == bindparam("community_id")
+        if not manages(viewer):
+            return await self.page_of(
+                PostOut, page, "community_posts", lambda: POSTS.where(of_community, VISIBLE), community_id=community_id
+            )
         return await self.page_of(
             PostOut,
             page,
-            "community_posts",
-            lambda: POSTS.where(Content.community_id == bindparam("community_id")),
+            "community_posts_managed",
+            lambda: POSTS.where(of_community, SEEN),
             community_id=community_id,
+            **content_viewer_params(viewer),
         )
 
     async def member_posts(self, user_id: UUID, page: Page) -> Paged[PostOut]:
@@ -278,7 +352,7 @@ class ContentRepository(Repository[Content]):
 # A story with its media (outer join: a story whose media row is gone still reads, with `media: null`); a deleted
 # company's stories are gone with it.
 STORIES = (
-    select(Story.id.label("story_id"), Story.company_id, Story.title, *MEDIA_COLUMNS)
+    select(Story.id.label("story_id"), Story.company_id, Story.title, Story.moderation_status, *MEDIA_COLUMNS)
     .join(Company, Company.id == Story.company_id)
     .outerjoin(Media, Media.id == Story.media_id)
     .where(LIVE_COMPANY)
@@ -286,9 +360,10 @@ STORIES = (
 
 FOLLOWED_STORIES = pages(
     STORIES.join(CompanyFollow, CompanyFollow.company_id == Story.company_id)
-    .where(CompanyFollow.user_id == bindparam("user_id"), Story.expires_at > bindparam("now"))
+    .where(CompanyFollow.user_id == bindparam("user_id"), Story.expires_at > bindparam("now"), STORY_VISIBLE)
     .order_by(Story.created_at.desc(), Story.id.desc())
 )
+LIVE_STORY = STORIES.where(Story.id == bindparam("story_id"), Story.expires_at > bindparam("now"), STORY_SEEN)
 
 
 def story_out(row: AnyRow) -> StoryOut:
@@ -300,15 +375,17 @@ def story_out(row: AnyRow) -> StoryOut:
         title=row.title,
         media_url=f"/media/{row.id.hex}" if has_media else "",
         media=MediaOut.of(row) if has_media else None,
+        moderation_status=row.moderation_status,
     )
 
 
 class StoryRepository(Repository[Story]):
     model_type = Story
 
-    async def live(self, story_id: UUID, now: datetime) -> StoryOut:
-        """A story that has not expired; 404 otherwise."""
-        if (row := await self.row(STORIES.where(Story.id == story_id, Story.expires_at > now))) is None:
+    async def live(self, story_id: UUID, now: datetime, viewer: Principal | None) -> StoryOut:
+        """A story that has not expired and shows to `viewer`; 404 otherwise."""
+        params = {"story_id": story_id, "now": now, **content_viewer_params(viewer)}
+        if (row := await self.row(LIVE_STORY, params)) is None:
             raise NotFound()
         return story_out(row)
 

@@ -21,6 +21,8 @@ class PostOut(Out):
     skills: list[SkillOut]
     cost: int
     participant_payout: int
+    # "visible", or "hidden" by a moderator: hidden content reaches only its company and admins.
+    moderation_status: str
 
 
 class ContentItemOut(Out):
@@ -37,6 +39,8 @@ class ContentItemOut(Out):
     skills: list[SkillOut]
     cost: int
     participant_payout: int
+    # "visible", or "hidden" by a moderator: hidden content reaches only its company and admins.
+    moderation_status: str
 
 
 class StoryOut(Out):
@@ -47,6 +51,8 @@ class StoryOut(Out):
     title: str
     media_url: str
     media: MediaOut | None
+    # "visible", or "hidden" by a moderator: hidden content reaches only its company and admins.
+    moderation_status: str
 
 
 # --- request bodies ---------------------------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from workcommunities.lib.errors import MEDIA_NOT_FOUND, BadRequest, Forbidden
 from workcommunities.lib.pagination import Page, Paged
 from workcommunities.lib.repository import Service, Session, Uses
 from workcommunities.lib.schema import parse_id
+from workcommunities.lib.security import Principal
 
 
 class ContentService(PublishingService[ContentRepository]):
@@ -34,8 +35,8 @@ class ContentService(PublishingService[ContentRepository]):
     async def feed(self, page: Page) -> Paged[ContentItemOut]:
         return await self.repository.feed(page)
 
-    async def item(self, content_id: UUID) -> ContentItemOut:
-        return await self.repository.item(content_id)
+    async def item(self, content_id: UUID, viewer: Principal | None) -> ContentItemOut:
+        return await self.repository.item(content_id, viewer)
 
     async def member_posts(self, user_id: UUID, page: Page) -> Paged[PostOut]:
         """Posts of the caller's communities: what the old "featured" and "from followed communities" feeds both
@@ -80,10 +81,10 @@ class StoryService(Service[Story, StoryRepository]):
         story = await self.create(
             Story(company_id=company_id, title=data.title, media_id=media_id, expires_at=now + self.ttl)
         )
-        return await self.repository.live(story.id, now)
+        return await self.repository.live(story.id, now, None)
 
-    async def story(self, story_id: UUID) -> StoryOut:
-        return await self.repository.live(story_id, datetime.now(UTC))
+    async def story(self, story_id: UUID, viewer: Principal | None) -> StoryOut:
+        return await self.repository.live(story_id, datetime.now(UTC), viewer)
 
     async def followed(self, user_id: UUID, page: Page) -> list[StoryOut]:
         return await self.repository.followed(user_id, datetime.now(UTC), page)

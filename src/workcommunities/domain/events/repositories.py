@@ -8,59 +8,52 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import (
-    BindParameter,
-    Boolean,
     ColumnElement,
     ScalarSelect,
     bindparam,
     case,
     delete,
-    exists,
     func,
     literal,
     literal_column,
     null,
     or_,
     select,
+    tuple_,
     update,
 )
+from sqlalchemy.orm import aliased
 
 from workcommunities.db import AnyRow, AnySelect
 from workcommunities.db.models import (
     Community,
-    Company,
     Content,
     ContentSkill,
     ContentType,
     EventParticipant,
     ParticipationStatus,
     Profile,
-    Role,
     User,
 )
-from workcommunities.domain.content.repositories import ContentRepository, in_live_communities
+from workcommunities.domain.content.repositories import (
+    SEEN,
+    VIEWER_ID,
+    VIEWER_MANAGES,
+    VISIBLE,
+    ContentRepository,
+    content_viewer_params,
+    in_live_communities,
+)
 from workcommunities.domain.events.schemas import EventOut
 from workcommunities.domain.reference.repositories import ordered_json
 from workcommunities.lib.aggregate import json_list, json_object, text_constant
 from workcommunities.lib.errors import NotFound
 from workcommunities.lib.pagination import KeysetOrder, Page, Paged, paged
-from workcommunities.lib.security import Principal, viewer_params
+from workcommunities.lib.security import Principal
 
 IS_EVENT = Content.type == ContentType.event
-# Who reads an event (`event_viewer_params`): `my_participation` is theirs, and `checked_in_count` shows only to its
-# organiser. Every event statement takes `viewer_id` (None: anonymous); the other two only matter to companies and
-# admins.
-VIEWER_ID: BindParameter[UUID] = bindparam("viewer_id", type_=User.id.type)
-VIEWER_PHONE: BindParameter[str] = bindparam("viewer_phone", None, type_=Company.phone.type)
-VIEWER_ADMIN: BindParameter[bool] = bindparam("viewer_admin", False, type_=Boolean())
-
-
-def event_viewer_params(viewer: Principal | None) -> dict[str, Any]:
-    """The viewer's parameters of an event statement: `viewer_params`, and what tells its organiser."""
-    if viewer is None:
-        return viewer_params(viewer)
-    phone = viewer.phone if viewer.role == Role.company else None
-    return {**viewer_params(viewer), "viewer_phone": phone, "viewer_admin": viewer.is_admin}
+# An event's reader (`content_viewer_params`): `my_participation` is theirs, and `checked_in_count` shows only to its
+# organiser (`VIEWER_MANAGES`).
 
 
 def _participants(*where: ColumnElement[bool]) -> ScalarSelect[int]:
@@ -76,18 +69,6 @@ def _is(status: ParticipationStatus) -> ColumnElement[bool]:
 CHECKED_IN = EventParticipant.checked_in_at.is_not(None)
 
 
-# The viewer is an admin, or acts for the company whose community holds the event: owns it, or logs in with its
-# phone (the `company` dependency's rule, companies/repositories.py `acting_company`).
-ORGANISER = or_(
-    VIEWER_ADMIN,
-    exists()
-    .where(
-        Community.id == Content.community_id,
-        Company.id == Community.company_id,
-        or_(Company.owner_user_id == VIEWER_ID, Company.phone == VIEWER_PHONE),
-    )
-    .correlate(Content),
-)
 MY_PARTICIPATION = (
     select(EventParticipant.status)
     .where(EventParticipant.content_id == Content.id, EventParticipant.user_id == VIEWER_ID)
@@ -110,6 +91,7 @@ EVENT_COLUMNS = (
     Content.tags,
     Content.cost,
     Content.participant_payout,
+    Content.moderation_status,
 )
 
 
@@ -120,7 +102,7 @@ def _events(*, anonymous: bool) -> AnySelect:
     if anonymous:
         personal = (null().label("my_participation"), literal_column("0").label("checked_in_count"))
     else:
-        checked_in = case((ORGANISER, _participants(CHECKED_IN)), else_=literal_column("0"))
+        checked_in = case((VIEWER_MANAGES, _participants(CHECKED_IN)), else_=literal_column("0"))
         personal = (MY_PARTICIPATION.label("my_participation"), checked_in.label("checked_in_count"))
     return select(
         *EVENT_COLUMNS,
@@ -155,7 +137,7 @@ def joined_json(limit: int) -> ScalarSelect[str]:
     return select(json_list(item, page.c.event_date, page.c.id)).scalar_subquery()
 
 
-EVENT = EVENTS.where(Content.id == bindparam("event_id"))
+EVENT = EVENTS.where(Content.id == bindparam("event_id"), SEEN)
 # The organiser's list: going in join order, then the waitlist in line (indexes ix_event_participant_*).
 PARTICIPANTS = (
     select(
@@ -191,7 +173,7 @@ class EventRepository(ContentRepository):
     ) -> Paged[EventOut]:
         """Events from `now` on in live communities, soonest first, as `viewer` sees them; with `joined_by`, only
         the events that user joined (going or waitlisted)."""
-        return await self._upcoming(now, page, event_viewer_params(viewer) if viewer is not None else None, joined_by)
+        return await self._upcoming(now, page, content_viewer_params(viewer) if viewer is not None else None, joined_by)
 
     async def joined_by(self, user_id: UUID, now: datetime, limit: int) -> list[EventOut]:
         """Upcoming events the user joined, soonest first, at most `limit`, as that user sees them (their profile
@@ -203,7 +185,8 @@ class EventRepository(ContentRepository):
     async def _upcoming(
         self, now: datetime, page: Page, viewer: dict[str, Any] | None, joined_by: UUID | None
     ) -> Paged[EventOut]:
-        """`viewer`: `event_viewer_params`, or None for an anonymous reader (a statement without per-reader lookups)."""
+        """`viewer`: `content_viewer_params`, or None for an anonymous reader (a statement without per-reader
+        lookups)."""
         joined, anonymous = joined_by is not None, viewer is None
         return await self.page_of(
             EventOut,
@@ -219,7 +202,7 @@ class EventRepository(ContentRepository):
     async def event(self, event_id: UUID, viewer: Principal | None) -> EventOut:
         """An event as every list shows it, to `viewer`; unknown → 404 (an archived community still serves it)."""
         statement = self.prepared("event", lambda: self.listing(EVENT, EventOut))
-        items, _ = await self.read(EventOut, statement, {"event_id": event_id, **event_viewer_params(viewer)})
+        items, _ = await self.read(EventOut, statement, {"event_id": event_id, **content_viewer_params(viewer)})
         if not items:
             raise NotFound()
         return items[0]
@@ -243,16 +226,22 @@ class EventRepository(ContentRepository):
         )
         return await self.session.scalar(query)
 
-    async def joined_events(self, user_id: UUID) -> list[UUID]:
-        """Every event the user has a place at (going or waitlisted), in id order (the order their rows are locked
-        in, so that two erasures never wait for each other)."""
-        query = select(EventParticipant.content_id).where(EventParticipant.user_id == user_id)
-        return list(await self.session.scalars(query.order_by(EventParticipant.content_id)))
+    async def leave_all(self, user_id: UUID) -> None:
+        """Every place of the user given up (their erasure), the first in line of each event they were going to
+        moving up: four statements however many. The events' rows are locked first, in id order (so that two
+        erasures never wait for each other), as `rebalance` needs."""
+        places = select(EventParticipant.content_id).where(EventParticipant.user_id == user_id)
+        lock = select(Content.id).where(Content.id.in_(places)).order_by(Content.id).with_for_update()
+        await self.session.execute(lock)
+        going = await self.session.scalars(places.where(_is(ParticipationStatus.going)))
+        freed = list(going)
+        await self.session.execute(delete(EventParticipant).where(EventParticipant.user_id == user_id))
+        await self.promote(freed)
 
     async def join(self, user_id: UUID, event_id: UUID) -> None:
         """Idempotent, also when two joins race: a new participation queues at the end of the waitlist (`rebalance`
         then lets it in while there is room); an existing one is kept as it is. Nothing is written when the event
-        is gone meanwhile."""
+        is hidden (a 404) or gone meanwhile."""
         last = select(func.coalesce(func.max(EventParticipant.queue_position), 0) + 1).where(
             EventParticipant.content_id == event_id
         )
@@ -261,7 +250,7 @@ class EventRepository(ContentRepository):
             Content.id,
             text_constant(ParticipationStatus.waitlisted),
             last.scalar_subquery(),
-        ).where(Content.id == event_id, IS_EVENT)
+        ).where(Content.id == event_id, IS_EVENT, VISIBLE)
         columns = ["user_id", "content_id", "status", "queue_position"]  # `joined_at`: its default, now
         insert = self.insert_into(EventParticipant).from_select(columns, row)
         await self.session.execute(insert.on_conflict_do_nothing())
@@ -288,14 +277,7 @@ class EventRepository(ContentRepository):
             count = await self.session.scalar(select(func.count()).where(of_event, going))
             free = capacity - (count or 0)
         if free is None or free > 0:
-            line = select(EventParticipant.user_id).where(of_event, waitlisted)
-            promoted = line.order_by(EventParticipant.queue_position).limit(free)
-            await self.session.execute(
-                update(EventParticipant)
-                .where(of_event, EventParticipant.user_id.in_(promoted.scalar_subquery()))
-                .values(status=ParticipationStatus.going, queue_position=None)
-                .execution_options(synchronize_session=False)
-            )
+            await self.promote([event_id])
         elif free < 0:
             latest = (
                 select(EventParticipant.user_id)
@@ -321,6 +303,41 @@ class EventRepository(ContentRepository):
                         for n, user_id in enumerate(demoted)
                     ],
                 )
+
+    async def promote(self, event_ids: list[UUID]) -> None:
+        """On each of these events, the first in line on the waitlist move up while there are free places (NULL
+        capacity: all of them), in one statement for any number of events; under `rebalance`'s locks."""
+        if not event_ids:
+            return
+        waitlisted = _is(ParticipationStatus.waitlisted)
+        line = (
+            select(
+                EventParticipant.content_id,
+                EventParticipant.user_id,
+                func.row_number()
+                .over(partition_by=EventParticipant.content_id, order_by=EventParticipant.queue_position)
+                .label("place"),
+            )
+            .where(EventParticipant.content_id.in_(event_ids), waitlisted)
+            .subquery()
+        )
+        taken = aliased(EventParticipant, name="taken")
+        going = (
+            select(func.count())
+            .where(taken.content_id == line.c.content_id, taken.status == text_constant(ParticipationStatus.going))
+            .scalar_subquery()
+        )
+        promoted = (
+            select(line.c.content_id, line.c.user_id)
+            .join(Content, Content.id == line.c.content_id)
+            .where(or_(Content.capacity.is_(None), line.c.place <= Content.capacity - going))
+        )
+        await self.session.execute(
+            update(EventParticipant)
+            .where(tuple_(EventParticipant.content_id, EventParticipant.user_id).in_(promoted))
+            .values(status=ParticipationStatus.going, queue_position=None)
+            .execution_options(synchronize_session=False)
+        )
 
     async def participants(self, event_id: UUID, status: str | None, page: Page | None) -> Sequence[AnyRow]:
         """The organiser's list of an event (`status`: one of PARTICIPANT_FILTERS), a page of it or (None) all."""

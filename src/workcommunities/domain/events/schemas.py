@@ -38,6 +38,8 @@ class EventOut(Out):
     waitlist_count: int
     my_participation: str  # the caller's: "", "going" or "waitlisted"
     checked_in_count: int  # for the organiser; 0 for everyone else
+    # "visible", or "hidden" by a moderator: a hidden event reaches only its company and admins.
+    moderation_status: str
 
 
 ParticipantFilter = Literal["going", "waitlisted", "checked_in"]

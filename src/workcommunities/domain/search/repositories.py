@@ -50,9 +50,14 @@ from workcommunities.domain.communities.repositories import COMMUNITIES, LIVE
 from workcommunities.domain.communities.schemas import CommunityOut
 from workcommunities.domain.companies.repositories import COMPANIES, CompanyRepository
 from workcommunities.domain.companies.schemas import CompanyOut
-from workcommunities.domain.content.repositories import POSTS, ContentRepository, in_live_communities
+from workcommunities.domain.content.repositories import (
+    POSTS,
+    ContentRepository,
+    content_viewer_params,
+    in_live_communities,
+)
 from workcommunities.domain.content.schemas import PostOut
-from workcommunities.domain.events.repositories import EVENTS, event_viewer_params
+from workcommunities.domain.events.repositories import EVENTS
 from workcommunities.domain.events.schemas import EventOut
 from workcommunities.domain.reference.repositories import ordered_json
 from workcommunities.lib.aggregate import decode_list, json_list, json_object, text_constant
@@ -215,7 +220,7 @@ class SearchRepository(Repository[Content]):
             return select(*((pages[kind]() if kind in kinds else empty).label(kind) for kind in pages))
 
         statement = self.prepared(("search", tuple(kinds), page.shape, trigrams), build)
-        row = await self.driver_row(statement, {**self._params(words, CONTENT, page), **event_viewer_params(viewer)})
+        row = await self.driver_row(statement, {**self._params(words, CONTENT, page), **content_viewer_params(viewer)})
         assert row is not None, "one row of four arrays"
         return {
             "communities": decode_list(row.communities, CommunityOut),
@@ -279,7 +284,7 @@ class SearchRepository(Repository[Content]):
     async def events(self, words: Sequence[str], page: Page, viewer: Principal | None) -> list[EventOut]:
         """Events of live communities (past ones too) by their title, tags, city, location and description, as
         `viewer` sees them (their participation; the organiser's figures)."""
-        return await self._content(EventOut, EVENTS, _live_events, words, page, **event_viewer_params(viewer))
+        return await self._content(EventOut, EVENTS, _live_events, words, page, **content_viewer_params(viewer))
 
     async def _content(
         self, out: type[OutT], listing: AnySelect, live: Live, words: Sequence[str], page: Page, **values: Any

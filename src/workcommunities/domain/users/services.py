@@ -62,10 +62,7 @@ class UserService(Service[User, UserRepository]):
             if missing_ok:
                 return
             raise NotFound()
-        for event_id in await self.events.joined_events(user_id):
-            await self.events.organiser(event_id, lock=True)
-            await self.events.leave(user_id, event_id)
-            await self.events.rebalance(event_id)
+        await self.events.leave_all(user_id)
         await self.repository.erase_links(user_id, user.phone)
         avatar = user.avatar_media_id  # its file goes too, unless something else shows it
         erased = {"phone": None, "email": None, "password_hash": None, "avatar_media_id": None}
