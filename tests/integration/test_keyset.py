@@ -107,6 +107,10 @@ async def test_upcoming_events_page_by_cursor_soonest_first(client: httpx.AsyncC
     pages = await walk(client, "/events/upcoming", 2)
     assert [len(page) for page in pages] == [2, 2, 2, 1]
     assert [item for page in pages for item in page] == expected
+    # A cursor whose event has passed since reads on from now: past events stay out.
+    stale = encode_cursor(Cursor("soonest", datetime(2019, 1, 1, tzinfo=UTC), UUID(int=0)))
+    response = await client.get("/events/upcoming", params={"cursor": stale, "limit": 50})
+    assert [item["id"] for item in response.json()] == expected
 
     student = await api.student()
     user_id = UUID(claims(student)["sub"])

@@ -48,7 +48,7 @@ from workcommunities.domain.events.schemas import EventOut
 from workcommunities.domain.reference.repositories import ordered_json
 from workcommunities.lib.aggregate import json_list, json_object, text_constant
 from workcommunities.lib.errors import NotFound
-from workcommunities.lib.pagination import KeysetOrder, Page, Paged, paged
+from workcommunities.lib.pagination import AFTER_AT, AFTER_ID, Cursor, KeysetOrder, Page, Paged, paged
 from workcommunities.lib.security import Principal
 
 IS_EVENT = Content.type == ContentType.event
@@ -118,10 +118,14 @@ EVENTS = _events(anonymous=False)
 SOONEST = KeysetOrder("soonest", Content.event_date, Content.id, descending=False)
 
 
-def _upcoming(*, joined: bool, anonymous: bool = False) -> AnySelect:
+def _upcoming(*, joined: bool, anonymous: bool = False, after_cursor: bool = False) -> AnySelect:
     """Events from the `now` parameter on (an event at exactly now counts) in live communities; `joined`: only the
-    events that the `user_id` parameter joined."""
-    query = in_live_communities(_events(anonymous=anonymous)).where(Content.event_date >= bindparam("now"))
+    events that the `user_id` parameter joined. `after_cursor`: the statement of a cursor page, whose cursor
+    parameters never start before now (`_from_now`) and so bound it alone: with a second bound on the same column
+    PostgreSQL misjudges how many rows remain and sorts all of them instead of reading 20 from the index."""
+    query = in_live_communities(_events(anonymous=anonymous))
+    if not after_cursor:
+        query = query.where(Content.event_date >= bindparam("now"))
     if not joined:
         return query
     participant = EventParticipant.user_id == bindparam("user_id")
@@ -167,6 +171,16 @@ PARTICIPANT_FILTERS: dict[str, ColumnElement[bool]] = {
 }
 
 
+NIL = UUID(int=0)
+
+
+def _from_now(cursor: Cursor, now: datetime) -> dict[str, Any]:
+    """A cursor page's place, moved up to now when the cursor's event has passed since (the nil id sorts before
+    every event at that time)."""
+    at, row_id = max((cursor.at, cursor.id), (now, NIL))
+    return {AFTER_AT: at, AFTER_ID: row_id}
+
+
 class EventRepository(ContentRepository):
     async def upcoming(
         self, now: datetime, page: Page, *, viewer: Principal | None, joined_by: UUID | None = None
@@ -187,16 +201,17 @@ class EventRepository(ContentRepository):
     ) -> Paged[EventOut]:
         """`viewer`: `content_viewer_params`, or None for an anonymous reader (a statement without per-reader
         lookups)."""
-        joined, anonymous = joined_by is not None, viewer is None
+        joined, anonymous, after = joined_by is not None, viewer is None, page.after is not None
         return await self.page_of(
             EventOut,
             page,
             ("joined_events" if joined else "upcoming") + ("_anonymous" if anonymous else ""),
-            lambda: _upcoming(joined=joined, anonymous=anonymous),
+            lambda: _upcoming(joined=joined, anonymous=anonymous, after_cursor=after),
             order=SOONEST,
             now=now,
             user_id=joined_by,
             **(viewer or {}),
+            **(_from_now(page.after, now) if page.after is not None else {}),
         )
 
     async def event(self, event_id: UUID, viewer: Principal | None) -> EventOut:
