@@ -21,6 +21,7 @@ from tests.conftest import StatementCounter
 from tests.helpers import Api, bearer, claims
 from tests.shapes import COMMUNITY_KEYS, COMPANY_KEYS, EVENT_KEYS, MEDIA_KEYS, POST_KEYS, SKILL_KEYS
 from workcommunities.db.models import Content
+from workcommunities.domain.search.repositories import CANDIDATES, RECENT
 
 KINDS = ("communities", "companies", "posts", "events")
 NOTHING: dict[str, list[Any]] = {kind: [] for kind in KINDS}
@@ -187,9 +188,12 @@ async def test_a_misspelling_is_found_by_trigrams_on_postgresql(
         assert names(found, "posts") == ["Основы программирования"]
     else:  # no fallback on SQLite
         assert found == NOTHING
-    # The fallback is only for a kind where nothing matches: the exact matches come alone.
+    # The fallback is only for a query that nothing matches: the exact matches come alone, and a word that some kind
+    # has is no misspelling for the others either.
     await a_post(client, company, community["id"], "Програмирование с ошибкой", "")
     assert names(await search(client, "програмирование", types="posts"), "posts") == ["Програмирование с ошибкой"]
+    found = await search(client, "програмирование")
+    assert (names(found, "posts"), found["communities"], found["events"]) == (["Програмирование с ошибкой"], [], [])
 
 
 async def test_a_title_match_ranks_above_a_body_match(client: httpx.AsyncClient, api: Api) -> None:
@@ -444,3 +448,86 @@ def _index_names(plan: dict[str, Any]) -> set[str]:
     for child in plan.get("Plans", []):
         names |= _index_names(child)
     return names
+
+
+async def test_postgresql_ranks_the_newest_matches_and_finds_a_rare_word_through_the_index(
+    client: httpx.AsyncClient, api: Api, app: Litestar
+) -> None:
+    """PostgreSQL ranks at most CANDIDATES rows of content per search (search/repositories.py): a word in many rows
+    is searched among the newest ones, and its pages are pages of them; a word rare among the newest rows is also
+    read through the full-text index, however old its rows. SQLite ranks every match."""
+    company = await a_company(api)
+    community = await a_community(client, company, "Заметки")
+    start = datetime(2025, 1, 1, tzinfo=UTC)
+    rows = [
+        {
+            "community_id": UUID(community["id"]),
+            "type": "post",
+            "title": f"Заметка {index}",
+            "body": "обычная запись",
+            "tags": [],
+            "created_at": start + timedelta(minutes=index),
+        }
+        for index in range(RECENT + CANDIDATES)
+    ]
+    rows[0]["title"] = "Редкая находка"  # the oldest row, far behind the RECENT newest
+    async with app.state.db_config.get_session() as session:
+        await session.execute(insert(Content), rows)
+        await session.commit()
+
+    newest = {row["title"] for row in rows[-CANDIDATES:]}
+    first = names(await search(client, "обычн", types="posts", limit=CANDIDATES), "posts")
+    after = names(await search(client, "обычн", types="posts", limit=CANDIDATES, offset=CANDIDATES), "posts")
+    if is_postgresql(app):
+        assert (set(first), after) == (newest, [])
+    else:
+        assert (len(first), len(after)) == (CANDIDATES, CANDIDATES)
+    assert names(await search(client, "редк"), "posts") == ["Редкая находка"]
+    assert names(await search(client, "редкая обычн"), "posts") == ["Редкая находка"]
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)  # PostgreSQL's plan cache
+async def test_postgresql_plans_the_search_once_per_connection(
+    client: httpx.AsyncClient, api: Api, app: Litestar
+) -> None:
+    """The search's statement has the same plan whatever the words (`_planned_once`), so PostgreSQL's plan cache
+    settles on its generic plan instead of planning each execution (custom plans, several milliseconds)."""
+    assert is_postgresql(app)
+    company = await a_company(api, "Плановая компания")
+    community = await a_community(client, company, "Планирование")
+    engine = app.state.db_config.get_engine()
+    # Statistics in which a common word and a missing one have very different estimates.
+    rows = [{"community_id": UUID(community["id"]), "type": "post", "title": f"План {index}"} for index in range(500)]
+    async with app.state.db_config.get_session() as session:
+        await session.execute(insert(Content), rows)
+        await session.commit()
+    async with engine.connect() as conn:
+        await conn.execution_options(isolation_level="AUTOCOMMIT")
+        await conn.execute(text("VACUUM ANALYZE content"))
+    with StatementCounter(engine) as seen:
+        await search(client, "план")
+    [(statement, parameters)] = [
+        (statement, parameters)
+        for statement, parameters in zip(seen.statements, seen.parameters, strict=True)
+        if "search_vector" in statement
+    ]
+    words = ["план", "компан", "python", "сообщ", "нетакого", "планирование"]
+
+    def values_for(word: str) -> list[Any]:
+        return [f"'{word}':*" if value == "'план':*" else word if value == "план" else value for value in parameters]
+
+    async with engine.connect() as conn:
+        raw = (await conn.get_raw_connection()).driver_connection
+        statement += "\n-- the test's own"  # apart from the app's statements of the same text on this connection
+        costs = set()
+        for word in words:  # a plan made for the values (as EXPLAIN makes it) is the same whatever they are
+            [plan] = await raw.fetchval(f"EXPLAIN (FORMAT JSON) {statement}", *values_for(word))
+            costs.add(plan["Plan"]["Total Cost"])
+        assert len(costs) == 1, costs
+        prepared = await raw.prepare(statement)
+        for word in words:  # the first five plans are custom; then the generic one, kept when it costs no more
+            await prepared.fetchrow(*values_for(word))
+        plans = await raw.fetchrow(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement = $1", statement
+        )
+    assert (plans["generic_plans"], plans["custom_plans"]) == (1, 5)

@@ -8,40 +8,67 @@ language of the index here, each one quoted: no user text is ever part of the SQ
 - PostgreSQL: every word as a prefix (`'word':*`, so a word being typed matches), all of them required, in the
   `russian` configuration (other forms of a word) or in the `simple` one (exact beginnings of words, stop words
   too): `to_tsquery('russian', …) || to_tsquery('simple', …)` against the `search_vector` column (its GIN index),
-  ranked by `ts_rank` (the name or title weighs most). Misspellings are the fallback: when nothing of a kind matches,
-  and only then, its rows whose name or title has a word similar to the query (`pg_trgm`'s `<%`: word similarity of
-  at least 0.6, through the GIN trigram index) are the matches, ranked by that similarity. (Merged after the
-  full-text matches, near misses would pad every good answer.) Every kind asked for in one statement (`every_kind`),
-  each page as JSON (lib/aggregate.py).
+  ranked by `ts_rank` (the name or title weighs most). Misspellings are the fallback: when no row of any kind asked
+  for matches, and only then, the rows whose name or title has a word similar to the query (`pg_trgm`'s `<%`: word
+  similarity of at least 0.6, through the GIN trigram index) are the matches, ranked by that similarity. (Merged
+  after the full-text matches, near misses would pad every good answer; and a word that some kind has is no
+  misspelling.) Every kind asked for in one statement (`every_kind`), each page as JSON (lib/aggregate.py).
 - SQLite: the FTS5 table, each word quoted as a prefix (`"word"*`), all required, in the searchable columns only,
   ranked by `bm25` with the same weights. No stemming (a prefix finds the other forms of a word) and no fallback for
   misspellings. The nested lists take one more statement each, as in every list.
 
 Ties are broken by the id, newest first.
+
+What PostgreSQL ranks is capped, a choice for speed (bench/README.md, "Search speed"): a search costs the same
+whatever the size of the tables and however many rows a common word is in.
+
+- At most `CANDIDATES` (100) rows of a table are ranked per search, and the pages (`limit`, `offset`) are pages of
+  them: a common word shows its best matches among those, not among all of its rows.
+- Posts and events (one table) are read in one scan, newest first (`ix_content_feed`), among the `RECENT` (1 000)
+  newest rows: the candidates are the newest matches, up to `CANDIDATES` of both kinds together (a common word stops
+  the scan after a few hundred rows). When fewer than `RARE` (10) of those rows match, the word is rare, and its
+  matches are also read through the full-text index (at most `CANDIDATES` of them, the first that the index finds).
+  A GIN scan builds the bitmap of every match before it returns the first, so its cost grows with the matches (14 ms
+  for a word in a third of 120 000 rows); a word rare among the newest rows is rare enough for it. Between the two
+  (a word in 1 to 10% of the newest rows), only its matches among the newest rows are found.
+- Communities and companies (smaller tables) are read through their GIN index, the first `CANDIDATES` matches.
+- The statement is planned once per connection (`_planned_once`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any, TypeAlias, TypeVar
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeAlias, TypeVar, cast
 from uuid import UUID
 
 from sqlalchemy import (
+    CTE,
+    BindParameter,
     ColumnElement,
     Float,
+    Integer,
     Subquery,
+    and_,
     bindparam,
     column,
     exists,
+    false,
     func,
     literal_column,
+    null,
+    or_,
     select,
     table,
     text,
+    true,
+    union,
+    union_all,
 )
 from sqlalchemy import Text as TextType
 from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR
 from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.sql.visitors import replacement_traverse
 
 from workcommunities.db import AnySelect
 from workcommunities.db.models import Community, Company, CompanySkill, Content
@@ -68,6 +95,12 @@ from workcommunities.lib.security import Principal
 
 OutT = TypeVar("OutT", bound=Out)
 Live: TypeAlias = Callable[[AnySelect], AnySelect]  # a kind's filter: only what its lists show (no archived community)
+# PostgreSQL ranks at most CANDIDATES rows of a table per search (posts and events together), found among its RECENT
+# newest rows where an index keeps them in that order (content), and through the full-text index elsewhere or when
+# fewer than RARE of those match (the module's docstring).
+CANDIDATES = 100
+RECENT = 1000
+RARE = 10
 RELEVANCE = "relevance"  # the rank column of a statement's matches: higher is better
 # The bind parameters of a search: the words as a tsquery (PostgreSQL) and as plain text (trigrams), or as an FTS5
 # query (SQLite).
@@ -99,38 +132,156 @@ def _words_query() -> ColumnElement[Any]:
     return russian.op("||", return_type=TSQUERY)(simple)
 
 
-def _postgresql_matches(
-    index: Searchable,
-    row_id: InstrumentedAttribute[UUID],
-    title: InstrumentedAttribute[str],
-    live: Live,
-    kind: str,
-    trigrams: bool,
-) -> Subquery:
-    """The ids and relevance of the live rows that match the words; when none does, of those whose title has a
-    word like them (where the database has the trigrams extension)."""
-    vector = literal_column(f"{index.table}.{VECTOR}", TSVECTOR)
-    # The condition as an expression of the parameter, which the planner reads when it plans for the value (its
-    # estimate of the matches); the rank's query as a scalar subquery, computed once (an InitPlan), not per match.
-    rank = func.ts_rank(vector, select(_words_query()).scalar_subquery(), type_=Float)
-    ranked = select(row_id.label("id"), rank.label(RELEVANCE)).where(vector.bool_op("@@")(_words_query()))
-    matches = live(ranked).cte(f"{kind}_matches")
-    if not trigrams:
-        return select(matches.c.id, matches.c[RELEVANCE]).subquery("hits")
-    similar = select(row_id.label("id"), func.word_similarity(SIMILAR_TO, title, type_=Float).label(RELEVANCE))
-    fallback = live(similar.where(SIMILAR_TO.bool_op("<%")(title), ~exists(matches.select())))
-    return select(matches.c.id, matches.c[RELEVANCE]).union_all(fallback).subquery("hits")
+def _listed(listing: AnySelect, query: AnySelect) -> AnySelect:
+    """`query` with the WHERE of a list's select (`listing`): the matches are rows that the list would show, so that
+    a page of them is a page of the list's rows."""
+    criteria = listing.whereclause
+    return query if criteria is None else query.where(criteria)
 
 
-def _sqlite_matches(index: Searchable, row_id: InstrumentedAttribute[UUID], live: Live) -> Subquery:
-    """The ids and relevance (bm25, negated: higher is better) of the live rows that match the words."""
+def _live_community(query: AnySelect) -> AnySelect:
+    return query.where(LIVE)
+
+
+def _as_listed(query: AnySelect) -> AnySelect:
+    return query
+
+
+@dataclass(frozen=True)
+class Kind:
+    """What is searched of one kind: its index, its rows' id and name or title, and which rows it shows: those of its
+    lists, whose select is `listing` (its WHERE: the rows of the kind), with `shown`'s joins and filters (no archived
+    community). Posts and events share a table, an index and `shown`."""
+
+    name: str
+    index: Searchable
+    row_id: InstrumentedAttribute[UUID]
+    title: InstrumentedAttribute[str]
+    listing: AnySelect
+    shown: Live
+    newest: tuple[InstrumentedAttribute[Any], ...] = ()  # the table's newest-first order, backed by an index
+
+    def live(self, query: AnySelect) -> AnySelect:
+        """`query` of the rows the kind's lists show."""
+        return _listed(self.listing, self.shown(query))
+
+    @property
+    def criteria(self) -> ColumnElement[bool]:
+        """The WHERE of the kind's lists: whether a row of its table is of the kind."""
+        criteria = self.listing.whereclause
+        return true() if criteria is None else criteria
+
+
+COMMUNITY_KIND = Kind("communities", COMMUNITY, Community.id, Community.name, COMMUNITIES, _live_community)
+COMPANY_KIND = Kind("companies", COMPANY, Company.id, Company.name, COMPANIES, _as_listed)
+NEWEST_CONTENT = (Content.created_at, Content.id)  # ix_content_feed
+POST_KIND = Kind("posts", CONTENT, Content.id, Content.title, POSTS, in_live_communities, NEWEST_CONTENT)
+EVENT_KIND = Kind("events", CONTENT, Content.id, Content.title, EVENTS, in_live_communities, NEWEST_CONTENT)
+ALL_KINDS = (COMMUNITY_KIND, COMPANY_KIND, POST_KIND, EVENT_KIND)
+
+
+def _first(kinds: Sequence[Kind], relevance: ColumnElement[float], condition: ColumnElement[bool]) -> AnySelect:
+    """PostgreSQL: the first `CANDIDATES` rows of the one table of `kinds` that meet `condition` and show in one of
+    their lists, with their `relevance` and, per kind, whether the row is of it (a boolean column named after the
+    kind): one scan for all `kinds`, and only these rows are ranked, however many match. Without an order, the rows
+    that the table's index finds first."""
+    first = kinds[0]
+    assert all(kind.index == first.index and kind.shown is first.shown for kind in kinds), "one table"
+    flags = (kind.criteria.label(kind.name) for kind in kinds)
+    query = first.shown(select(first.row_id.label("id"), relevance.label(RELEVANCE), *flags))
+    if all(kind.listing.whereclause is not None for kind in kinds):  # else every row is of some kind
+        query = query.where(or_(*(kind.criteria for kind in kinds)))
+    return query.where(condition).limit(_number(CANDIDATES))
+
+
+def _number(value: int) -> ColumnElement[int]:
+    """A number of the project's own written into the SQL (a limit): the same plan whatever the search."""
+    return literal_column(str(value), Integer)
+
+
+def _full_text(kinds: Sequence[Kind]) -> CTE:
+    """The rows of `kinds` whose texts have every word (`_first`), ranked by `ts_rank`.
+
+    Where the table has a newest-first index (content), the newest matches among its `RECENT` newest rows, read in
+    that order: a common word is found in the first few hundred, a rarer one costs `RECENT` rows at most, whatever
+    the size of the table. Only when fewer than `RARE` of them match are the matches also read through the
+    full-text (GIN) index: a GIN scan builds the bitmap of every match first, which grows with the table (14 ms for
+    a word in a third of 120 000 rows); a word rare among the newest rows is rare enough for it. Elsewhere (the
+    smaller tables of communities and companies), the GIN index alone."""
+    table_name = kinds[0].index.table
+    vector = literal_column(f"{table_name}.{VECTOR}", TSVECTOR)
+    words = select(_words_query()).scalar_subquery()
+    rank = func.ts_rank(vector, words, type_=Float)
+    matches = vector.bool_op("@@")(words)
+    if not (newest := kinds[0].newest):
+        return _first(kinds, rank, matches).cte(f"{table_name}_matches")
+    at, row_id = newest
+    oldest_recent = select(at).order_by(at.desc(), row_id.desc()).offset(_number(RECENT - 1)).limit(_number(1))
+    since = at >= func.coalesce(oldest_recent.scalar_subquery(), literal_column("'-infinity'", at.type))
+    # coalesce(): not a condition the GIN index could take, so the rows are read in the order, not by the index.
+    in_order = _first(kinds, rank, and_(since, func.coalesce(matches, false()))).order_by(at.desc(), row_id.desc())
+    recent = in_order.cte(f"{table_name}_recent")
+    rare = select(func.count()).select_from(recent).scalar_subquery() < _number(RARE)
+    indexed = _first(kinds, rank, and_(rare, matches))
+    return union(recent.select(), indexed).cte(f"{table_name}_matches")
+
+
+def _similar(kinds: Sequence[Kind], misspelt: ColumnElement[bool]) -> CTE:
+    """When `misspelt`, the rows of `kinds` whose name or title has a word like the words (`_first`; `<%`, through
+    the GIN trigram index), ranked by that similarity."""
+    title = kinds[0].title
+    similar_to = select(SIMILAR_TO).scalar_subquery()
+    similarity = func.word_similarity(similar_to, title, type_=Float)
+    condition = and_(misspelt, similar_to.bool_op("<%")(title))
+    return _first(kinds, similarity, condition).cte(f"{kinds[0].index.table}_similar")
+
+
+def _planned_once(statement: AnySelect, varying: Collection[str], constants: Mapping[str, Any]) -> AnySelect:
+    """`statement` as PostgreSQL plans it once per connection. Its parameters whose values change from one search to
+    the next (`varying`: the words, an offset, a signed-in reader) are read through a scalar subquery, `(SELECT $1)`
+    (an InitPlan, run once); every other one is a constant of the statement (a kind's type, an anonymous reader's
+    `constants`) and is written into the SQL. The plan then is the same whatever the values, so PostgreSQL's plan
+    cache settles on one generic plan (after its first five executions) instead of planning every execution afresh
+    (custom plans, ~5 ms for this statement: more than running it), and it still plans with the constants (an
+    anonymous reader's per-event lookups fall away). Literal parameters (the page's limit) stay as they are."""
+
+    def planned(element: Any, **_: Any) -> Any:
+        if not isinstance(element, BindParameter) or element.literal_execute:
+            return None
+        if element.key in constants:
+            constant = _constant(constants[element.key])
+        elif element.key in varying or element.required:  # a value that every execution brings
+            constant = None
+        else:
+            constant = _constant(element.effective_value)
+        return select(element).scalar_subquery() if constant is None else constant
+
+    return cast(AnySelect, replacement_traverse(statement, {}, planned))
+
+
+def _constant(value: Any) -> ColumnElement[Any] | None:
+    """A constant of the project's statements (never user input) as SQL, or None for a value not written here."""
+    if value is None:
+        return null()
+    if isinstance(value, bool):
+        return true() if value else false()
+    if isinstance(value, int):
+        return literal_column(str(value), Integer)
+    if isinstance(value, str) and "'" not in value:  # str enums too (a content type)
+        return text_constant(value)
+    return None
+
+
+def _sqlite_matches(kind: Kind) -> Subquery:
+    """SQLite: the ids and relevance (bm25, negated: higher is better) of the live rows that match the words."""
+    index = kind.index
     fts = table(index.fts, column("id", Content.id.type))
     name: ColumnElement[Any] = literal_column(index.fts)
     weights: list[ColumnElement[Any]] = [literal_column("0.0"), literal_column("0.0")]  # id, key
     weights += [literal_column(repr(field.bm25)) for field in index.fields]
     relevance = (-func.bm25(name, *weights, type_=Float)).label(RELEVANCE)
-    query = select(row_id.label("id"), relevance).join(fts, fts.c.id == row_id).where(name.bool_op("MATCH")(FTS_MATCH))
-    return live(query).subquery("hits")
+    query = select(kind.row_id.label("id"), relevance).join(fts, fts.c.id == kind.row_id)
+    return kind.live(query.where(name.bool_op("MATCH")(FTS_MATCH))).subquery("hits")
 
 
 def _json_rows(out: type[Out], query: AnySelect, *, skills: InstrumentedAttribute[UUID] | None = None) -> Any:
@@ -144,53 +295,11 @@ def _json_rows(out: type[Out], query: AnySelect, *, skills: InstrumentedAttribut
     return select(json_list(item, rows.c[RELEVANCE].desc(), rows.c.id.desc())).scalar_subquery()
 
 
-def _listed(listing: AnySelect, query: AnySelect) -> AnySelect:
-    """`query` with the WHERE of a list's select (`listing`): the matches are rows that the list would show, so that
-    a page of them is a page of the list's rows."""
-    criteria = listing.whereclause
-    return query if criteria is None else query.where(criteria)
-
-
-def _live_communities(query: AnySelect) -> AnySelect:
-    return _listed(COMMUNITIES, query).where(LIVE)
-
-
-def _companies(query: AnySelect) -> AnySelect:
-    return _listed(COMPANIES, query)
-
-
-def _live_posts(query: AnySelect) -> AnySelect:
-    return _listed(POSTS, in_live_communities(query))
-
-
-def _live_events(query: AnySelect) -> AnySelect:
-    return _listed(EVENTS, in_live_communities(query))
-
-
 class SearchRepository(Repository[Content]):
     model_type = Content
 
     content = Uses(ContentRepository)
     company_lists = Uses(CompanyRepository)
-
-    def _best(
-        self,
-        index: Searchable,
-        row_id: InstrumentedAttribute[UUID],
-        title: InstrumentedAttribute[str],
-        live: Live,
-        shape: str,
-        kind: str,
-        trigrams: bool = False,
-    ) -> Subquery:
-        """A page of the matches, best first (then the newest id): the only rows that the list's select then reads
-        (by primary key), however many match."""
-        if self.aggregates_json:  # PostgreSQL
-            hits = _postgresql_matches(index, row_id, title, live, kind, trigrams)
-        else:
-            hits = _sqlite_matches(index, row_id, live)
-        best = select(hits.c.id, hits.c[RELEVANCE]).order_by(hits.c[RELEVANCE].desc(), hits.c.id.desc())
-        return paged(best, shape=shape).subquery(f"{kind}_best")
 
     def _params(self, words: Sequence[str], index: Searchable, page: Page) -> dict[str, Any]:
         if self.aggregates_json:
@@ -208,19 +317,38 @@ class SearchRepository(Repository[Content]):
         trigrams = await self._has_trigrams()
 
         def build() -> AnySelect:
-            empty: ColumnElement[Any] = literal_column("'[]'")
+            asked = [kind for kind in ALL_KINDS if kind.name in kinds]
+            by_table: dict[str, list[Kind]] = {}
+            for kind in asked:
+                by_table.setdefault(kind.index.table, []).append(kind)
+            found = {name: _full_text(group) for name, group in by_table.items()}
+            # Misspelt: not one row of any kind asked for has the words (a one-time filter, read from the matches).
+            misspelt = ~or_(*(exists(matches.select()) for matches in found.values()))
+            similar = {name: _similar(group, misspelt) for name, group in by_table.items()} if trigrams else {}
+
+            def hits(kind: Kind) -> Subquery:
+                scans = [found[kind.index.table]] + ([similar[kind.index.table]] if trigrams else [])
+                parts = [select(scan.c.id, scan.c[RELEVANCE]).where(scan.c[kind.name]) for scan in scans]
+                return union_all(*parts).subquery("hits")
+
+            shape = page.shape
             pages: dict[str, Callable[[], Any]] = {
-                "communities": lambda: _json_rows(CommunityOut, self._communities(page.shape, trigrams)),
+                "communities": lambda: _json_rows(CommunityOut, self._communities(shape, hits(COMMUNITY_KIND))),
                 "companies": lambda: _json_rows(
-                    CompanyOut, self._companies(page.shape, trigrams), skills=CompanySkill.company_id
+                    CompanyOut, self._companies(shape, hits(COMPANY_KIND)), skills=CompanySkill.company_id
                 ),
-                "posts": lambda: self._content_json(PostOut, POSTS, _live_posts, page.shape, "posts", trigrams),
-                "events": lambda: self._content_json(EventOut, EVENTS, _live_events, page.shape, "events", trigrams),
+                "posts": lambda: self._content_json(PostOut, POSTS, shape, POST_KIND, hits(POST_KIND)),
+                "events": lambda: self._content_json(EventOut, EVENTS, shape, EVENT_KIND, hits(EVENT_KIND)),
             }
+            empty: ColumnElement[Any] = literal_column("'[]'")
             return select(*((pages[kind]() if kind in kinds else empty).label(kind) for kind in pages))
 
-        statement = self.prepared(("search", tuple(kinds), page.shape, trigrams), build)
-        row = await self.driver_row(statement, {**self._params(words, CONTENT, page), **content_viewer_params(viewer)})
+        reader = content_viewer_params(viewer)
+        params = {**self._params(words, CONTENT, page), **reader}
+        constants = reader if viewer is None else {}  # an anonymous reader's are the same for every search
+        key = ("search", tuple(kinds), page.shape, trigrams, viewer is None)
+        statement = self.prepared(key, lambda: _planned_once(build(), set(params) - set(constants), constants))
+        row = await self.driver_row(statement, params)
         assert row is not None, "one row of four arrays"
         return {
             "communities": decode_list(row.communities, CommunityOut),
@@ -238,62 +366,70 @@ class SearchRepository(Repository[Content]):
             known = _TRIGRAMS[key] = bool(await connection.scalar(HAS_TRIGRAMS))
         return known
 
-    def _communities(self, shape: str, trigrams: bool = False) -> AnySelect:
-        best = self._best(COMMUNITY, Community.id, Community.name, _live_communities, shape, "communities", trigrams)
+    @staticmethod
+    def _best(hits: Subquery, shape: str, kind: Kind) -> Subquery:
+        """A page of the matches (`hits`), best first (then the newest id): the only rows that the list's select
+        then reads (by primary key), however many match."""
+        best = select(hits.c.id, hits.c[RELEVANCE]).order_by(hits.c[RELEVANCE].desc(), hits.c.id.desc())
+        return paged(best, shape=shape).subquery(f"{kind.name}_best")
+
+    def _communities(self, shape: str, hits: Subquery) -> AnySelect:
+        best = self._best(hits, shape, COMMUNITY_KIND)
         query = COMMUNITIES.add_columns(best.c[RELEVANCE]).join(best, best.c.id == Community.id)
         return query.order_by(best.c[RELEVANCE].desc(), Community.id.desc())
 
-    def _companies(self, shape: str, trigrams: bool = False) -> AnySelect:
-        best = self._best(COMPANY, Company.id, Company.name, _companies, shape, "companies", trigrams)
+    def _companies(self, shape: str, hits: Subquery) -> AnySelect:
+        best = self._best(hits, shape, COMPANY_KIND)
         query = COMPANIES.order_by(None).add_columns(best.c[RELEVANCE]).join(best, best.c.id == Company.id)
         return query.order_by(best.c[RELEVANCE].desc(), Company.id.desc())
 
-    def _content_query(
-        self, out: type[Out], listing: AnySelect, live: Live, shape: str, kind: str, trigrams: bool = False
-    ) -> AnySelect:
-        best = self._best(CONTENT, Content.id, Content.title, live, shape, kind, trigrams)
+    def _content_query(self, out: type[Out], listing: AnySelect, shape: str, kind: Kind, hits: Subquery) -> AnySelect:
+        best = self._best(hits, shape, kind)
         order = KeysetOrder(RELEVANCE, best.c[RELEVANCE], Content.id, descending=True)
         query = listing.add_columns(best.c[RELEVANCE]).join(best, best.c.id == Content.id)
         return self.content.listing(query.order_by(*order.columns), out, order)
 
-    def _content_json(
-        self, out: type[Out], listing: AnySelect, live: Live, shape: str, kind: str, trigrams: bool
-    ) -> Any:
+    def _content_json(self, out: type[Out], listing: AnySelect, shape: str, kind: Kind, hits: Subquery) -> Any:
         """The page's JSON array alone (`page_json`'s first column), as a value of the one statement."""
-        statement = self._content_query(out, listing, live, shape, kind, trigrams)
+        statement = self._content_query(out, listing, shape, kind, hits)
         return statement.with_only_columns(statement.selected_columns[0]).scalar_subquery()
 
     # --- SQLite: one statement per kind, plus its nested lists ----------------------------------------------------
 
     async def communities(self, words: Sequence[str], page: Page) -> list[CommunityOut]:
         """Live communities by their name, tags and description."""
-        statement = self.prepared(("search_communities", page.shape), lambda: self._communities(page.shape))
+        statement = self.prepared(
+            ("search_communities", page.shape),
+            lambda: self._communities(page.shape, _sqlite_matches(COMMUNITY_KIND)),
+        )
         rows = await self.rows(statement, self._params(words, COMMUNITY, page))
         return [CommunityOut.from_row(row) for row in rows]
 
     async def companies(self, words: Sequence[str], page: Page) -> list[CompanyOut]:
         """Companies by their name and description, with their skills (`CompanyRepository.with_skills`)."""
         return await self.company_lists.with_skills(
-            ("search_companies", page.shape), lambda: self._companies(page.shape), self._params(words, COMPANY, page)
+            ("search_companies", page.shape),
+            lambda: self._companies(page.shape, _sqlite_matches(COMPANY_KIND)),
+            self._params(words, COMPANY, page),
         )
 
     async def posts(self, words: Sequence[str], page: Page) -> list[PostOut]:
         """Posts of live communities by their title, tags and body."""
-        return await self._content(PostOut, POSTS, _live_posts, words, page)
+        return await self._content(PostOut, POSTS, POST_KIND, words, page)
 
     async def events(self, words: Sequence[str], page: Page, viewer: Principal | None) -> list[EventOut]:
         """Events of live communities (past ones too) by their title, tags, city, location and description, as
         `viewer` sees them (their participation; the organiser's figures)."""
-        return await self._content(EventOut, EVENTS, _live_events, words, page, **content_viewer_params(viewer))
+        return await self._content(EventOut, EVENTS, EVENT_KIND, words, page, **content_viewer_params(viewer))
 
     async def _content(
-        self, out: type[OutT], listing: AnySelect, live: Live, words: Sequence[str], page: Page, **values: Any
+        self, out: type[OutT], listing: AnySelect, kind: Kind, words: Sequence[str], page: Page, **values: Any
     ) -> list[OutT]:
         """Posts or events: the list's select (`listing`) of the matches, read as the lists read it
         (`ContentRepository.listing` / `read`)."""
-        kind = "posts" if out is PostOut else "events"
         statement = self.prepared(
-            ("search", out.__name__, page.shape), lambda: self._content_query(out, listing, live, page.shape, kind)
+            ("search", out.__name__, page.shape),
+            lambda: self._content_query(out, listing, page.shape, kind, _sqlite_matches(kind)),
         )
         items, _ = await self.content.read(out, statement, {**self._params(words, CONTENT, page), **values})
         return items
