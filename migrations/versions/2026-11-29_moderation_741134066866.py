@@ -1,4 +1,5 @@
-"""moderation: cases that group the reports of a target, hidden posts, events and stories
+"""moderation: cases that group the reports of a target, hidden posts, events and stories, communities archived
+by a moderator
 
 Revision ID: 741134066866
 Revises: abfc0a6cec92
@@ -109,9 +110,19 @@ def upgrade() -> None:
         batch_op.alter_column('case_id', existing_type=sa.GUID(length=16), nullable=False)
         batch_op.create_index(batch_op.f('ix_report_case_id'), ['case_id'], unique=False)
         batch_op.create_foreign_key(batch_op.f('fk_report_case_id_moderation_case'), 'moderation_case', ['case_id'], ['id'], ondelete='CASCADE')
+        # One report per reporter and case (was: per reporter and target).
+        batch_op.drop_constraint('uq_report_reporter_id', type_='unique')
+        batch_op.create_unique_constraint('uq_report_reporter_id', ['reporter_id', 'case_id'])
+
+    # recreate="never": SQLite adds the column in place (rebuilding community would drop its search triggers).
+    with op.batch_alter_table('community', schema=None, recreate='never') as batch_op:
+        batch_op.add_column(sa.Column('archived_by_moderator', sa.Boolean(), server_default=sa.false(), nullable=False))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('community', schema=None, recreate='never') as batch_op:
+        batch_op.drop_column('archived_by_moderator')
+
     # recreate="never": SQLite (3.35+) drops a column in place; rebuilding content would drop its search triggers.
     for name in MODERATED:
         if op.get_bind().dialect.name == "postgresql":
@@ -119,7 +130,25 @@ def downgrade() -> None:
         with op.batch_alter_table(name, schema=None, recreate='never') as batch_op:
             batch_op.drop_column('moderation_status')
 
+    # Back to one report per reporter and target: the latest of each.
+    report = sa.table(
+        "report",
+        sa.column("id", sa.GUID()),
+        sa.column("reporter_id", sa.GUID()),
+        sa.column("target_type", sa.String()),
+        sa.column("target_id", sa.GUID()),
+    )
+    later = report.alias("later")
+    newer_exists = sa.exists().where(
+        later.c.reporter_id == report.c.reporter_id,
+        later.c.target_type == report.c.target_type,
+        later.c.target_id == report.c.target_id,
+        later.c.id > report.c.id,
+    )
+    op.execute(report.delete().where(newer_exists))
     with op.batch_alter_table('report', schema=None) as batch_op:
+        batch_op.drop_constraint('uq_report_reporter_id', type_='unique')
+        batch_op.create_unique_constraint('uq_report_reporter_id', ['reporter_id', 'target_type', 'target_id'])
         batch_op.drop_constraint(batch_op.f('fk_report_case_id_moderation_case'), type_='foreignkey')
         batch_op.drop_index(batch_op.f('ix_report_case_id'))
         batch_op.drop_column('case_id')

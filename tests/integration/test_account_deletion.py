@@ -108,6 +108,22 @@ async def test_erasure_frees_every_place_in_a_fixed_number_of_statements(
     assert counts[0] == counts[1], counts
 
 
+async def test_erasure_lets_in_only_the_first_in_line(client: httpx.AsyncClient, api: Api, app: Litestar) -> None:
+    """Two places, the erased student and another going, three waiting: the first of them moves up, in line."""
+    company, community_id = await company_with_community(api, app)
+    event = await create_event(client, company, community_id, capacity=2)
+    student, staying = await api.student(), await api.student()
+    line = [await api.student() for _ in range(3)]
+    for token in (student, staying, *line):
+        await ok(await client.post(f"/events/{event['id']}/join", headers=bearer(token)))
+    await ok(await client.delete("/profiles/me", headers=bearer(student)))
+    seen = [
+        (await ok(await client.get(f"/events/{event['id']}", headers=bearer(token))))["my_participation"]
+        for token in (staying, *line)
+    ]
+    assert seen == ["going", "going", "waitlisted", "waitlisted"]
+
+
 async def test_a_deleted_student_is_erased_everywhere(client: httpx.AsyncClient, api: Api, app: Litestar) -> None:
     student = await full_student(client, api, app)
     user_id, token = student["user_id"], student["token"]

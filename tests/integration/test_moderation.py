@@ -264,7 +264,9 @@ async def test_a_hidden_story_reaches_only_its_company(
         await resolve(client, admin, await reported(client, api, admin, "story", story["id"]), "hide")
     ).status_code == 200
     assert (await client.get(followed, headers=bearer(follower))).json() == []
-    assert (await client.get(f"/content/stories/{story['id']}", headers=bearer(follower))).status_code == 404
+    for outsider in (follower, await api.company()):
+        assert (await client.get(f"/content/stories/{story['id']}", headers=bearer(outsider))).status_code == 404
+    assert (await report(client, follower, "story", story["id"])).status_code == 404  # not there for anyone
     for reader in (company, admin):
         own = await client.get(f"/content/stories/{story['id']}", headers=bearer(reader))
         assert own.status_code == 200 and own.json()["moderation_status"] == "hidden"
@@ -274,7 +276,7 @@ async def test_a_hidden_story_reaches_only_its_company(
 
 
 async def test_archive_the_community_of_a_reported_post(client: httpx.AsyncClient, api: Api, app: Litestar) -> None:
-    _, community_id = await company_with_community(api, app)
+    company, community_id = await company_with_community(api, app)
     post_id = await make_post(app, community_id)
     admin = await api.admin()
     case_id = await reported(client, api, admin, "post", post_id)
@@ -285,6 +287,19 @@ async def test_archive_the_community_of_a_reported_post(client: httpx.AsyncClien
     assert post_id not in {item["id"] for item in (await client.get("/content/posts")).json()}
     audit = (await client.get("/admin/audit", params={"target": community_id}, headers=bearer(admin))).json()
     assert audit[0]["action"] == "community.archive"
+    # Its company cannot bring it back; an admin can, and then it is the company's own again.
+    url = f"/communities/{community_id}"
+    refused = await client.patch(url, json={"is_archived": False}, headers=bearer(company))
+    assert refused.status_code == 403 and refused.json() == {"detail": "Archived by a moderator"}
+    renamed = await client.patch(url, json={"name": "Renamed"}, headers=bearer(company))
+    assert renamed.status_code == 200 and renamed.json()["is_archived"] is True
+    restored = await client.patch(
+        f"/admin/communities/{community_id}", json={"is_archived": False}, headers=bearer(admin)
+    )
+    assert restored.status_code == 200 and restored.json()["is_archived"] is False
+    for archived in (True, False):
+        again = await client.patch(url, json={"is_archived": archived}, headers=bearer(company))
+        assert again.status_code == 200 and again.json()["is_archived"] is archived
     # A reported community itself.
     _, other_id = await company_with_community(api, app)
     community_case = await reported(client, api, admin, "community", other_id)
@@ -343,3 +358,42 @@ async def test_the_queue_reads_in_constant_statements(
         counts.append(statements.count)
     # The caller, the cases with their targets, their reasons, their comments.
     assert counts == [4, 4]
+
+
+async def test_a_case_is_resolved_once_when_admins_decide_at_once(
+    client: httpx.AsyncClient, api: Api, app: Litestar
+) -> None:
+    _, community_id = await company_with_community(api, app)
+    post_id = await make_post(app, community_id)
+    admin = await api.admin()
+    case_id = await reported(client, api, admin, "post", post_id)
+    answers = await asyncio.gather(*(resolve(client, admin, case_id, action) for action in ("hide", "dismiss") * 3))
+    assert sorted(answer.status_code for answer in answers) == [200] + [409] * 5
+    [decided] = [answer.json() for answer in answers if answer.status_code == 200]
+    decision = (await client.get("/admin/audit", params={"target": case_id}, headers=bearer(admin))).json()
+    assert [entry["changes"]["action"][1] for entry in decision] == [decided["action"]]
+    [(status,)] = await _rows(app, select(Content.moderation_status).where(Content.id == UUID(post_id)))
+    assert status == ("hidden" if decided["action"] == "hide" else "visible")
+
+
+async def test_a_resolved_case_keeps_what_it_was_decided_on(client: httpx.AsyncClient, api: Api, app: Litestar) -> None:
+    _, community_id = await company_with_community(api, app)
+    post_id = await make_post(app, community_id)
+    admin = await api.admin()
+    first, second = await api.student(), await api.student()
+    assert (await report(client, first, "post", post_id, comment="first")).status_code == 200
+    assert (await report(client, second, "post", post_id, reason="abuse")).status_code == 200
+    case_id = (await case_of(client, admin, post_id))["id"]
+    decided = (await resolve(client, admin, case_id, "dismiss")).json()
+    # The same reporter reports it again: a new case, and the resolved one unchanged.
+    assert (await report(client, first, "post", post_id, reason="illegal", comment="again")).status_code == 200
+    [resolved] = await queue(client, admin, status="resolved")
+    assert resolved == decided
+    assert (resolved["reporters"], resolved["reasons"], resolved["comments"]) == (2, {"spam": 1, "abuse": 1}, ["first"])
+    new = await case_of(client, admin, post_id)
+    assert (new["id"] != case_id, new["reporters"], new["reasons"], new["comments"]) == (
+        True,
+        1,
+        {"illegal": 1},
+        ["again"],
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import CheckConstraint, Index, String, Text
+from sqlalchemy import CheckConstraint, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from workcommunities.db.models._base import DefaultBase, JsonList, UUIDv7AuditBase, fk, optional_fk, utcnow
@@ -26,6 +26,8 @@ class Community(UUIDv7AuditBase):
     tags: Mapped[list[str]] = mapped_column(JsonList, default=list)
     is_archived: Mapped[bool] = mapped_column(default=False)
     logo_media_id: Mapped[UUID | None] = optional_fk("media.id")
+    # Archived by a moderator's decision (domain/reports/services.py): only an admin brings it back.
+    archived_by_moderator: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class Membership(DefaultBase):

@@ -19,7 +19,7 @@ class ContentType(StrEnum):
 
 
 class ModerationStatus(StrEnum):
-    """Whether a post, event or story shows: a moderator hides it (domain/reports/moderation.py), and every list and
+    """Whether a post, event or story shows: a moderator hides it (domain/reports/services.py), and every list and
     read leaves it out but for its company and admins."""
 
     visible = "visible"

@@ -1,5 +1,6 @@
-"""Reports of abusive content, one per reporter and target (a second report updates the first), and the moderation
-cases that group them: one open case per reported target, which a moderator resolves once for all its reports."""
+"""Reports of abusive content and the moderation cases that group them: one open case per reported target, which a
+moderator resolves once for all its reports, and one report per reporter in each case (a second updates the
+first)."""
 
 from __future__ import annotations
 
@@ -57,7 +58,9 @@ class ModerationCase(UUIDv7AuditBase):
 class Report(UUIDv7AuditBase):
     __tablename__ = "report"
     __table_args__ = (
-        UniqueConstraint("reporter_id", "target_type", "target_id"),
+        # A reporter's one report in each case of a target: filed again, it changes; after its case is resolved, a
+        # new one joins the target's next case, and the resolved case keeps what it was decided on.
+        UniqueConstraint("reporter_id", "case_id"),
         CheckConstraint("status IN ('open', 'resolved')", name="status"),
         # The reporter's recent reports (the rate limit, and their data export).
         Index("ix_report_reporter", "reporter_id", "updated_at"),
@@ -70,6 +73,4 @@ class Report(UUIDv7AuditBase):
     reason: Mapped[str] = mapped_column(String(16))
     comment: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default="open")  # "resolved" with its case
-    # The case it counts in: the target's open one, or the one that resolved it. A report filed again after that
-    # moves to the target's new open case.
     case_id: Mapped[UUID] = fk("moderation_case.id", "CASCADE", index=True)

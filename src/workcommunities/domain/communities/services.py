@@ -30,6 +30,8 @@ from workcommunities.lib.repository import Service, Uses
 from workcommunities.lib.schema import dedupe, parse_id, present
 from workcommunities.lib.security import Principal
 
+ARCHIVED_BY_MODERATOR = "Archived by a moderator"
+
 CASE_NOT_FOUND = "Case not found"
 
 
@@ -80,9 +82,12 @@ class CommunityService(Service[Community, CommunityRepository]):
     # --- create and edit (owner and admin) ------------------------------------------------------------------------
 
     async def columns(self, values: dict[str, Any]) -> dict[str, Any]:
-        """A body's present fields as columns: tags trimmed and deduplicated (null is []), the logo must exist."""
+        """A body's present fields as columns: tags trimmed and deduplicated (null is []), the logo must exist; an
+        un-archived community is no longer a moderator's archive."""
         if "tags" in values:
             values["tags"] = dedupe(values["tags"])
+        if values.get("is_archived") is False:
+            values["archived_by_moderator"] = False
         await self.media.resolve(values, "logo_media_id")
         return values
 
@@ -105,7 +110,10 @@ class CommunityService(Service[Community, CommunityRepository]):
         return await self.repository.out(community.id)
 
     async def update_owned(self, company_id: UUID, community_id: UUID, data: CommunityUpdateIn) -> CommunityOut:
-        await self.owned(company_id, community_id)
+        """The company's edit; a community a moderator archived stays archived (403), only an admin restores it."""
+        community = await self.owned(company_id, community_id)
+        if community.archived_by_moderator and data.is_archived is False:
+            raise Forbidden(ARCHIVED_BY_MODERATOR)
         return await self.update_any(community_id, data)
 
     async def update_any(self, community_id: UUID, data: CommunityUpdateIn) -> CommunityOut:

@@ -99,7 +99,7 @@ def _acts_for(company_id: Any) -> ColumnElement[bool]:
 VIEWER_MANAGES = _acts_for(
     select(Community.company_id).where(Community.id == Content.community_id).correlate(Content).scalar_subquery()
 )
-# Moderation (domain/reports/moderation.py): hidden content shows to no one else, in no list and by no id.
+# Moderation (domain/reports/services.py): hidden content shows to no one else, in no list and by no id.
 VISIBLE = Content.moderation_status == text_constant(ModerationStatus.visible)
 SEEN = or_(VISIBLE, VIEWER_MANAGES)
 STORY_VISIBLE = Story.moderation_status == text_constant(ModerationStatus.visible)

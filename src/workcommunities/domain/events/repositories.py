@@ -243,15 +243,17 @@ class EventRepository(ContentRepository):
 
     async def leave_all(self, user_id: UUID) -> None:
         """Every place of the user given up (their erasure), the first in line of each event they were going to
-        moving up: four statements however many. The events' rows are locked first, in id order (so that two
+        moving up: three statements however many. The events' rows are locked first, in id order (so that two
         erasures never wait for each other), as `rebalance` needs."""
-        places = select(EventParticipant.content_id).where(EventParticipant.user_id == user_id)
+        mine = EventParticipant.user_id == user_id
+        places = select(EventParticipant.content_id).where(mine)
         lock = select(Content.id).where(Content.id.in_(places)).order_by(Content.id).with_for_update()
         await self.session.execute(lock)
-        going = await self.session.scalars(places.where(_is(ParticipationStatus.going)))
-        freed = list(going)
-        await self.session.execute(delete(EventParticipant).where(EventParticipant.user_id == user_id))
-        await self.promote(freed)
+        # Which places were going, as deleted: on SQLite this first write takes the write lock, so no promotion
+        # can turn a waitlisted place of theirs into a going one unseen.
+        gone = delete(EventParticipant).where(mine).returning(EventParticipant.content_id, EventParticipant.status)
+        deleted = (await self.session.execute(gone)).all()
+        await self.promote([row.content_id for row in deleted if row.status == ParticipationStatus.going])
 
     async def join(self, user_id: UUID, event_id: UUID) -> None:
         """Idempotent, also when two joins race: a new participation queues at the end of the waitlist (`rebalance`

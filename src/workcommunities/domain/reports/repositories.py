@@ -6,21 +6,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 from advanced_alchemy.mixins.uuid import uuid7
-from sqlalchemy import BindParameter, bindparam, func, select, update
+from sqlalchemy import BindParameter, bindparam, func, literal, select, update
 from sqlalchemy.orm import aliased
 
 from workcommunities.db import AnyRow
-from workcommunities.db.models import Community, Company, Content, ModerationCase, Report, Story, User
+from workcommunities.db.models import Community, Company, Content, ModerationCase, ModerationStatus, Report, Story, User
 from workcommunities.db.models.reports import OPEN
 from workcommunities.domain.companies.repositories import LIVE as LIVE_COMPANY
+from workcommunities.domain.content.repositories import STORY_VISIBLE, VISIBLE
 from workcommunities.lib.aggregate import text_constant
 from workcommunities.lib.pagination import Page, pages
 from workcommunities.lib.repository import Repository
 
+T = TypeVar("T")
 REPORT = select(
     Report.id,
     Report.target_type,
@@ -31,11 +33,11 @@ REPORT = select(
     Report.created_at,
     Report.updated_at,
 )
-# What a report may name, by its type: the row that must exist.
+# What a report may name, by its type: the row that must exist (and show: a hidden one is not there for anyone).
 TARGETS: dict[str, Any] = {
-    "post": select(Content.id).where(Content.type == "post"),
-    "event": select(Content.id).where(Content.type == "event"),
-    "story": select(Story.id),
+    "post": select(Content.id).where(Content.type == "post", VISIBLE),
+    "event": select(Content.id).where(Content.type == "event", VISIBLE),
+    "story": select(Story.id).where(STORY_VISIBLE),
     "community": select(Community.id),
     "company": select(Company.id).where(LIVE_COMPANY),
 }
@@ -89,23 +91,19 @@ class ReportRepository(Repository[Report]):
         return case_id
 
     async def file(self, reporter_id: UUID, case_id: UUID, values: dict[str, Any], now: datetime) -> AnyRow:
-        """The reporter's report of the target, new or updated (and open again, in the target's open case), then
-        that case's count of reporters."""
-        changes = {**values, "status": "open", "case_id": case_id, "updated_at": now}
+        """The reporter's report in the target's open case, new or updated, then that case's count of reporters."""
+        changes = {"reason": values["reason"], "comment": values["comment"], "updated_at": now}
         statement = (
             self.insert_into(Report)
-            .values(id=uuid7(), reporter_id=reporter_id, created_at=now, **changes)
-            .on_conflict_do_update(
-                index_elements=[Report.reporter_id, Report.target_type, Report.target_id], set_=changes
-            )
+            .values(id=uuid7(), reporter_id=reporter_id, case_id=case_id, created_at=now, status="open", **values)
+            .on_conflict_do_update(index_elements=[Report.reporter_id, Report.case_id], set_=changes)
         )
         await self.session.execute(statement)
         reporters = select(func.count()).where(Report.case_id == case_id).scalar_subquery()
         await self.session.execute(
             update(ModerationCase).where(ModerationCase.id == case_id).values(reporters=reporters)
         )
-        key = (Report.reporter_id == reporter_id, Report.target_type == values["target_type"])
-        row = await self.row(REPORT.where(*key, Report.target_id == values["target_id"]))
+        row = await self.row(REPORT.where(Report.reporter_id == reporter_id, Report.case_id == case_id))
         assert row is not None, "written just now"
         return row
 
@@ -209,20 +207,36 @@ class ModerationRepository(Repository[ModerationCase]):
         """The latest comments of each case's reports, newest first (`COMMENTS_PER_CASE` each)."""
         return await self.rows(COMMENTS, {"case_ids": case_ids}) if case_ids else []
 
-    async def locked(self, case_id: UUID) -> ModerationCase | None:
-        """The case, locked until commit (PostgreSQL): a case is resolved once, and a report of its target waits."""
-        query = select(ModerationCase).where(ModerationCase.id == case_id).with_for_update()
-        return (await self.session.scalars(query)).first()
+    async def close(self, case_id: UUID, values: dict[str, Any]) -> AnyRow | None:
+        """The open case resolved with `values`, its target's type and id returned; None when it is not open. The
+        first statement of a decision: it holds the case's row (PostgreSQL) or the database's write lock (SQLite)
+        until commit, so a case is decided once, what the decision then reads stays as read, and a report of the
+        target waits (and then opens a new case)."""
+        statement = (
+            update(ModerationCase)
+            .where(ModerationCase.id == case_id, ModerationCase.status == "open")
+            .values(status="resolved", **values)
+            .returning(ModerationCase.target_type, ModerationCase.target_id, ModerationCase.reporters)
+        )
+        return (await self.session.execute(statement)).first()
 
     async def close_reports(self, case_id: UUID) -> None:
         await self.session.execute(update(Report).where(Report.case_id == case_id).values(status="resolved"))
 
-    async def content(self, content_id: UUID) -> Content | None:
-        return (await self.session.scalars(select(Content).where(Content.id == content_id).with_for_update())).first()
-
-    async def story(self, story_id: UUID) -> Story | None:
-        return (await self.session.scalars(select(Story).where(Story.id == story_id).with_for_update())).first()
-
-    async def community(self, community_id: UUID) -> Community | None:
-        query = select(Community).where(Community.id == community_id).with_for_update()
+    async def locked(self, model: type[T], item_id: UUID) -> T | None:
+        """A post or event, story or community to change, locked until commit (PostgreSQL; SQLite's write lock is
+        held already: `close`, `show`)."""
+        query = select(model).where(model.id == item_id).with_for_update()  # type: ignore[attr-defined]
         return (await self.session.scalars(query)).first()
+
+    async def show(self, model: type[Content] | type[Story], item_id: UUID) -> AnyRow | None:
+        """A hidden post, event or story visible again (its write the decision's first statement, as in `close`);
+        the row's kind, or None when none of that id is hidden."""
+        kind = model.type if model is Content else literal("story")
+        statement = (
+            update(model)
+            .where(model.id == item_id, model.moderation_status == ModerationStatus.hidden)
+            .values(moderation_status=ModerationStatus.visible)
+            .returning(kind.label("kind"))
+        )
+        return (await self.session.execute(statement)).first()

@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 from workcommunities.db import AnyRow
-from workcommunities.db.models import Content, ModerationCase, ModerationStatus, Report, Story
+from workcommunities.db.models import Community, Content, ModerationCase, ModerationStatus, Report, Story
 from workcommunities.domain.reports.repositories import ModerationRepository, ReportRepository
 from workcommunities.domain.reports.schemas import (
     ModeratedOut,
@@ -83,24 +83,21 @@ class ModerationService(Service[ModerationCase, ModerationRepository]):
     async def resolve(self, admin: Principal, case_id: UUID, data: ResolveIn) -> ModerationCaseOut:
         """404 for an unknown case, 409 for a resolved one or when the action's target is gone, 400 for an action
         that does not apply to the target's kind."""
-        if (case := await self.repository.locked(case_id)) is None:
-            raise NotFound()
-        if case.status != "open":
-            raise Conflict(ALREADY_RESOLVED)
-        if data.action == "hide":
-            await self._hide(case)
-        elif data.action == "archive_community":
-            await self._archive_community(case)
         note = (data.note or "").strip() or None
         now = datetime.now(UTC)
-        case.status, case.action, case.note = "resolved", data.action, note
-        case.resolved_by, case.resolved_at, case.updated_at = admin.user_id, now, now
-        await self.repository.close_reports(case.id)
+        decision = {"action": data.action, "note": note, "resolved_by": admin.user_id, "resolved_at": now}
+        if (case := await self.repository.close(case_id, {**decision, "updated_at": now})) is None:
+            raise Conflict(ALREADY_RESOLVED) if await self.repository.exists(id=case_id) else NotFound()
+        if data.action == "hide":
+            await self._hide(case.target_type, case.target_id)
+        elif data.action == "archive_community":
+            await self._archive_community(case.target_type, case.target_id)
+        await self.repository.close_reports(case_id)
         record(
             self.repository.session,
             "resolve",
             "report",
-            case.id,
+            case_id,
             {
                 "action": [None, data.action],
                 "note": [None, note],
@@ -110,43 +107,48 @@ class ModerationService(Service[ModerationCase, ModerationRepository]):
             },
         )
         await self.repository.session.flush()
-        row = await self.repository.case(case.id)
+        row = await self.repository.case(case_id)
         assert row is not None, "resolved just now"
         return (await self._cases([row]))[0]
 
     async def unhide(self, item_id: UUID) -> ModeratedOut:
         """A hidden post, event or story shows again (idempotent); 404 for anything else."""
-        item = await self.repository.content(item_id) or await self.repository.story(item_id)
-        if item is None:
-            raise NotFound()
-        item.moderation_status = ModerationStatus.visible
-        await self.repository.session.flush()
-        kind = getattr(item, "type", "story")
-        return ModeratedOut(id=item.id.hex, type=kind, moderation_status=item.moderation_status)
+        for model in (Content, Story):
+            if (shown := await self.repository.show(model, item_id)) is not None:
+                change = {"moderation_status": [ModerationStatus.hidden, ModerationStatus.visible]}
+                record(self.repository.session, "unhide", shown.kind, item_id, change)
+                return ModeratedOut(id=item_id.hex, type=shown.kind, moderation_status=ModerationStatus.visible)
+        # Not hidden: shown already, or nothing.
+        if (content := await self.repository.locked(Content, item_id)) is not None:
+            return ModeratedOut(id=item_id.hex, type=content.type, moderation_status=content.moderation_status)
+        if (story := await self.repository.locked(Story, item_id)) is not None:
+            return ModeratedOut(id=item_id.hex, type="story", moderation_status=story.moderation_status)
+        raise NotFound()
 
-    async def _hide(self, case: ModerationCase) -> None:
-        if case.target_type not in HIDEABLE:
+    async def _hide(self, target_type: str, target_id: UUID) -> None:
+        if target_type not in HIDEABLE:
             raise BadRequest("Only a post, event or story can be hidden")
         item: Content | Story | None
-        if case.target_type == "story":
-            item = await self.repository.story(case.target_id)
+        if target_type == "story":
+            item = await self.repository.locked(Story, target_id)
         else:
-            item = await self.repository.content(case.target_id)
+            item = await self.repository.locked(Content, target_id)
         if item is None:
             raise Conflict(TARGET_GONE)
-        item.moderation_status = ModerationStatus.hidden
+        item.moderation_status = ModerationStatus.hidden  # audited by the flush (`post.hide`...)
 
-    async def _archive_community(self, case: ModerationCase) -> None:
-        if case.target_type not in IN_A_COMMUNITY:
+    async def _archive_community(self, target_type: str, target_id: UUID) -> None:
+        if target_type not in IN_A_COMMUNITY:
             raise BadRequest("Only a community, or a post or event in one, has a community to archive")
-        community_id: UUID | None = case.target_id
-        if case.target_type != "community":
-            content = await self.repository.content(case.target_id)
+        community_id: UUID | None = target_id
+        if target_type != "community":
+            content = await self.repository.locked(Content, target_id)
             community_id = content.community_id if content is not None else None
-        community = await self.repository.community(community_id) if community_id is not None else None
+        community = await self.repository.locked(Community, community_id) if community_id is not None else None
         if community is None:
             raise Conflict(TARGET_GONE)
-        community.is_archived = True
+        # Audited by the flush (`community.archive`); only an admin un-archives it (communities/services.py).
+        community.is_archived = community.archived_by_moderator = True
 
     async def _cases(self, rows: Sequence[AnyRow]) -> list[ModerationCaseOut]:
         """The cases of `rows` (`CASES`) with their reasons and latest comments: two statements for any page."""
