@@ -24,9 +24,8 @@ bodies and an event's city and place are searched; a match in the name or title 
 and their posts and events, are never found.
 
 PostgreSQL finds the other forms of a Russian word (`программирования` finds `программирование`) and, when nothing
-matches, names and titles with a similar word (a misspelling). It ranks at most 100 matches per kind (posts and events
-together: the newest ones), and `offset` pages through those. The embedded SQLite finds words by their beginning
-only."""
+matches, names and titles with a similar word (a misspelling). It ranks at most 100 matches per kind (of posts and
+events: the newest ones), and `offset` pages through those. The embedded SQLite finds words by their beginning only."""
 
 
 class SearchController(Controller):

@@ -19,18 +19,19 @@ language of the index here, each one quoted: no user text is ever part of the SQ
 
 Ties are broken by the id, newest first.
 
-What PostgreSQL ranks is capped, a choice for speed (bench/README.md, "Search speed"): a search costs the same
-whatever the size of the tables and however many rows a common word is in.
+What PostgreSQL ranks is capped, a choice for speed (bench/README.md, "Search speed"): a common word costs the same
+whatever the size of the tables and however many rows it is in.
 
-- At most `CANDIDATES` (100) rows of a table are ranked per search, and the pages (`limit`, `offset`) are pages of
-  them: a common word shows its best matches among those, not among all of its rows.
-- Posts and events (one table) are read in one scan, newest first (`ix_content_feed`), among the `RECENT` (1 000)
-  newest rows: the candidates are the newest matches, up to `CANDIDATES` of both kinds together (a common word stops
-  the scan after a few hundred rows). When fewer than `RARE` (10) of those rows match, the word is rare, and its
-  matches are also read through the full-text index (at most `CANDIDATES` of them, the first that the index finds).
-  A GIN scan builds the bitmap of every match before it returns the first, so its cost grows with the matches (14 ms
-  for a word in a third of 120 000 rows); a word rare among the newest rows is rare enough for it. Between the two
-  (a word in 1 to 10% of the newest rows), only its matches among the newest rows are found.
+- At most `CANDIDATES` (100) rows of each kind are ranked per search, and the pages (`limit`, `offset`) are pages
+  of them: a common word shows its best matches among those, not among all of its rows. Each kind has its own
+  candidates, so what one kind finds never depends on the other kinds asked for.
+- Posts and events are each read newest first (`ix_content_feed`) among the `RECENT` (1 000) newest rows of
+  content: the candidates are the newest matches (a common word stops the scan after a few hundred rows). When fewer
+  than `RARE` (10) of those rows match, the word is rare, and its matches are also read through the full-text index
+  (at most `CANDIDATES` of them, the first that the index finds). A GIN scan builds the bitmap of every match
+  before it returns the first, so its cost grows with the matches (14 ms for a word in a third of 120 000 rows): a
+  word rare among the newest rows but common in older ones costs more. Between the two (a word in 1 to 10% of the
+  newest rows), only its matches among the newest rows are found.
 - Communities and companies (smaller tables) are read through their GIN index, the first `CANDIDATES` matches.
 - The statement is planned once per connection (`_planned_once`).
 """
@@ -165,12 +166,6 @@ class Kind:
         """`query` of the rows the kind's lists show."""
         return _listed(self.listing, self.shown(query))
 
-    @property
-    def criteria(self) -> ColumnElement[bool]:
-        """The WHERE of the kind's lists: whether a row of its table is of the kind."""
-        criteria = self.listing.whereclause
-        return true() if criteria is None else criteria
-
 
 COMMUNITY_KIND = Kind("communities", COMMUNITY, Community.id, Community.name, COMMUNITIES, _live_community)
 COMPANY_KIND = Kind("companies", COMPANY, Company.id, Company.name, COMPANIES, _as_listed)
@@ -180,17 +175,11 @@ EVENT_KIND = Kind("events", CONTENT, Content.id, Content.title, EVENTS, in_live_
 ALL_KINDS = (COMMUNITY_KIND, COMPANY_KIND, POST_KIND, EVENT_KIND)
 
 
-def _first(kinds: Sequence[Kind], relevance: ColumnElement[float], condition: ColumnElement[bool]) -> AnySelect:
-    """PostgreSQL: the first `CANDIDATES` rows of the one table of `kinds` that meet `condition` and show in one of
-    their lists, with their `relevance` and, per kind, whether the row is of it (a boolean column named after the
-    kind): one scan for all `kinds`, and only these rows are ranked, however many match. Without an order, the rows
-    that the table's index finds first."""
-    first = kinds[0]
-    assert all(kind.index == first.index and kind.shown is first.shown for kind in kinds), "one table"
-    flags = (kind.criteria.label(kind.name) for kind in kinds)
-    query = first.shown(select(first.row_id.label("id"), relevance.label(RELEVANCE), *flags))
-    if all(kind.listing.whereclause is not None for kind in kinds):  # else every row is of some kind
-        query = query.where(or_(*(kind.criteria for kind in kinds)))
+def _first(kind: Kind, relevance: ColumnElement[float], condition: ColumnElement[bool]) -> AnySelect:
+    """PostgreSQL: the first `CANDIDATES` rows of the kind that meet `condition` and show in its lists, with their
+    `relevance`: only these rows are ranked, however many match. Without an order, the rows that the table's index
+    finds first. Each kind has its own: what a kind finds never depends on the other kinds asked for."""
+    query = kind.live(select(kind.row_id.label("id"), relevance.label(RELEVANCE)))
     return query.where(condition).limit(_number(CANDIDATES))
 
 
@@ -199,41 +188,40 @@ def _number(value: int) -> ColumnElement[int]:
     return literal_column(str(value), Integer)
 
 
-def _full_text(kinds: Sequence[Kind]) -> CTE:
-    """The rows of `kinds` whose texts have every word (`_first`), ranked by `ts_rank`.
+def _full_text(kind: Kind) -> CTE:
+    """The rows of the kind whose texts have every word (`_first`), ranked by `ts_rank`.
 
     Where the table has a newest-first index (content), the newest matches among its `RECENT` newest rows, read in
     that order: a common word is found in the first few hundred, a rarer one costs `RECENT` rows at most, whatever
     the size of the table. Only when fewer than `RARE` of them match are the matches also read through the
     full-text (GIN) index: a GIN scan builds the bitmap of every match first, which grows with the table (14 ms for
-    a word in a third of 120 000 rows); a word rare among the newest rows is rare enough for it. Elsewhere (the
-    smaller tables of communities and companies), the GIN index alone."""
-    table_name = kinds[0].index.table
-    vector = literal_column(f"{table_name}.{VECTOR}", TSVECTOR)
+    a word in a third of 120 000 rows), so a word rare among the newest rows but common in older ones costs more.
+    Elsewhere (the smaller tables of communities and companies), the GIN index alone."""
+    vector = literal_column(f"{kind.index.table}.{VECTOR}", TSVECTOR)
     words = select(_words_query()).scalar_subquery()
     rank = func.ts_rank(vector, words, type_=Float)
     matches = vector.bool_op("@@")(words)
-    if not (newest := kinds[0].newest):
-        return _first(kinds, rank, matches).cte(f"{table_name}_matches")
+    if not (newest := kind.newest):
+        return _first(kind, rank, matches).cte(f"{kind.name}_matches")
     at, row_id = newest
     oldest_recent = select(at).order_by(at.desc(), row_id.desc()).offset(_number(RECENT - 1)).limit(_number(1))
     since = at >= func.coalesce(oldest_recent.scalar_subquery(), literal_column("'-infinity'", at.type))
     # coalesce(): not a condition the GIN index could take, so the rows are read in the order, not by the index.
-    in_order = _first(kinds, rank, and_(since, func.coalesce(matches, false()))).order_by(at.desc(), row_id.desc())
-    recent = in_order.cte(f"{table_name}_recent")
+    in_order = _first(kind, rank, and_(since, func.coalesce(matches, false()))).order_by(at.desc(), row_id.desc())
+    recent = in_order.cte(f"{kind.name}_recent")
     rare = select(func.count()).select_from(recent).scalar_subquery() < _number(RARE)
-    indexed = _first(kinds, rank, and_(rare, matches))
-    return union(recent.select(), indexed).cte(f"{table_name}_matches")
+    indexed = _first(kind, rank, and_(rare, matches))
+    return union(recent.select(), indexed).cte(f"{kind.name}_matches")
 
 
-def _similar(kinds: Sequence[Kind], misspelt: ColumnElement[bool]) -> CTE:
-    """When `misspelt`, the rows of `kinds` whose name or title has a word like the words (`_first`; `<%`, through
+def _similar(kind: Kind, misspelt: ColumnElement[bool]) -> CTE:
+    """When `misspelt`, the rows of the kind whose name or title has a word like the words (`_first`; `<%`, through
     the GIN trigram index), ranked by that similarity."""
-    title = kinds[0].title
+    title = kind.title
     similar_to = select(SIMILAR_TO).scalar_subquery()
     similarity = func.word_similarity(similar_to, title, type_=Float)
     condition = and_(misspelt, similar_to.bool_op("<%")(title))
-    return _first(kinds, similarity, condition).cte(f"{kinds[0].index.table}_similar")
+    return _first(kind, similarity, condition).cte(f"{kind.name}_similar")
 
 
 def _planned_once(statement: AnySelect, varying: Collection[str], constants: Mapping[str, Any]) -> AnySelect:
@@ -315,21 +303,17 @@ class SearchRepository(Repository[Content]):
         list's shape (lib/aggregate.py); the others []."""
 
         trigrams = await self._has_trigrams()
+        asked = [kind for kind in ALL_KINDS if kind.name in kinds]  # in one order: one statement per set of kinds
 
         def build() -> AnySelect:
-            asked = [kind for kind in ALL_KINDS if kind.name in kinds]
-            by_table: dict[str, list[Kind]] = {}
-            for kind in asked:
-                by_table.setdefault(kind.index.table, []).append(kind)
-            found = {name: _full_text(group) for name, group in by_table.items()}
+            found = {kind.name: _full_text(kind) for kind in asked}
             # Misspelt: not one row of any kind asked for has the words (a one-time filter, read from the matches).
             misspelt = ~or_(*(exists(matches.select()) for matches in found.values()))
-            similar = {name: _similar(group, misspelt) for name, group in by_table.items()} if trigrams else {}
+            similar = {kind.name: _similar(kind, misspelt) for kind in asked} if trigrams else {}
 
             def hits(kind: Kind) -> Subquery:
-                scans = [found[kind.index.table]] + ([similar[kind.index.table]] if trigrams else [])
-                parts = [select(scan.c.id, scan.c[RELEVANCE]).where(scan.c[kind.name]) for scan in scans]
-                return union_all(*parts).subquery("hits")
+                scans = [found[kind.name]] + ([similar[kind.name]] if trigrams else [])
+                return union_all(*(select(scan.c.id, scan.c[RELEVANCE]) for scan in scans)).subquery("hits")
 
             shape = page.shape
             pages: dict[str, Callable[[], Any]] = {
@@ -346,7 +330,7 @@ class SearchRepository(Repository[Content]):
         reader = content_viewer_params(viewer)
         params = {**self._params(words, CONTENT, page), **reader}
         constants = reader if viewer is None else {}  # an anonymous reader's are the same for every search
-        key = ("search", tuple(kinds), page.shape, trigrams, viewer is None)
+        key = ("search", tuple(kind.name for kind in asked), page.shape, trigrams, viewer is None)
         statement = self.prepared(key, lambda: _planned_once(build(), set(params) - set(constants), constants))
         row = await self.driver_row(statement, params)
         assert row is not None, "one row of four arrays"
