@@ -496,7 +496,7 @@ async def test_what_one_kind_finds_does_not_depend_on_the_others_asked_for(
     company = await a_company(api)
     community = await a_community(client, company, "Астрономия")
     start = datetime(2025, 1, 1, tzinfo=UTC)
-    old_events = [
+    old_events: list[dict[str, Any]] = [
         {
             "community_id": UUID(community["id"]),
             "type": "event",
@@ -507,7 +507,7 @@ async def test_what_one_kind_finds_does_not_depend_on_the_others_asked_for(
         }
         for index in range(11)
     ]
-    posts = [
+    posts: list[dict[str, Any]] = [
         {
             "community_id": UUID(community["id"]),
             "type": "post",
