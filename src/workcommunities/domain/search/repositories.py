@@ -8,11 +8,12 @@ language of the index here, each one quoted: no user text is ever part of the SQ
 - PostgreSQL: every word as a prefix (`'word':*`, so a word being typed matches), all of them required, in the
   `russian` configuration (other forms of a word) or in the `simple` one (exact beginnings of words, stop words
   too): `to_tsquery('russian', …) || to_tsquery('simple', …)` against the `search_vector` column (its GIN index),
-  ranked by `ts_rank` (the name or title weighs most). Misspellings are the fallback: when no row of any kind asked
-  for matches, and only then, the rows whose name or title has a word similar to the query (`pg_trgm`'s `<%`: word
-  similarity of at least 0.6, through the GIN trigram index) are the matches, ranked by that similarity. (Merged
-  after the full-text matches, near misses would pad every good answer; and a word that some kind has is no
-  misspelling.) Every kind asked for in one statement (`every_kind`), each page as JSON (lib/aggregate.py).
+  ranked by `ts_rank` (the name or title weighs most). Misspellings are the fallback: when no row of any kind
+  matches (asked for or not), and only then, the rows whose name or title has a word similar to the query
+  (`pg_trgm`'s `<%`: word similarity of at least 0.6, through the GIN trigram index) are the matches, ranked by that
+  similarity. (Merged after the full-text matches, near misses would pad every good answer; and a word that some
+  kind has is no misspelling.) Every kind asked for in one statement (`every_kind`), each page as JSON
+  (lib/aggregate.py).
 - SQLite: the FTS5 table, each word quoted as a prefix (`"word"*`), all required, in the searchable columns only,
   ranked by `bm25` with the same weights. No stemming (a prefix finds the other forms of a word) and no fallback for
   misspellings. The nested lists take one more statement each, as in every list.
@@ -27,11 +28,11 @@ whatever the size of the tables and however many rows it is in.
   candidates, so what one kind finds never depends on the other kinds asked for.
 - Posts and events are each read newest first (`ix_content_feed`) among the `RECENT` (1 000) newest rows of
   content: the candidates are the newest matches (a common word stops the scan after a few hundred rows). When fewer
-  than `RARE` (10) of those rows match, the word is rare, and its matches are also read through the full-text index
-  (at most `CANDIDATES` of them, the first that the index finds). A GIN scan builds the bitmap of every match
-  before it returns the first, so its cost grows with the matches (14 ms for a word in a third of 120 000 rows): a
-  word rare among the newest rows but common in older ones costs more. Between the two (a word in 1 to 10% of the
-  newest rows), only its matches among the newest rows are found.
+  than `RARE` (10) of those rows (posts and events alike) match, the word is rare, and its matches are also read
+  through the full-text index (at most `CANDIDATES` of them, the first that the index finds). A GIN scan builds the
+  bitmap of every match before it returns the first, so its cost grows with the matches (14 ms for a word in a third
+  of 120 000 rows): a word rare among the newest rows but common in older ones costs more. Between the two (a word
+  in 1 to 10% of the newest rows), only its matches among the newest rows are found, of every kind.
 - Communities and companies (smaller tables) are read through their GIN index, the first `CANDIDATES` matches.
 - The statement is planned once per connection (`_planned_once`).
 """
@@ -209,7 +210,10 @@ def _full_text(kind: Kind) -> CTE:
     # coalesce(): not a condition the GIN index could take, so the rows are read in the order, not by the index.
     in_order = _first(kind, rank, and_(since, func.coalesce(matches, false()))).order_by(at.desc(), row_id.desc())
     recent = in_order.cte(f"{kind.name}_recent")
-    rare = select(func.count()).select_from(recent).scalar_subquery() < _number(RARE)
+    # Rare: fewer than RARE of the newest rows match, whatever their kind, so that what a kind finds never depends on
+    # the kinds asked for (a word common in recent posts finds no old events either).
+    newest_matches = kind.shown(select(row_id).where(since, func.coalesce(matches, false()))).limit(_number(RARE))
+    rare = select(func.count()).select_from(newest_matches.subquery()).scalar_subquery() < _number(RARE)
     indexed = _first(kind, rank, and_(rare, matches))
     return union(recent.select(), indexed).cte(f"{kind.name}_matches")
 
@@ -306,8 +310,9 @@ class SearchRepository(Repository[Content]):
         asked = [kind for kind in ALL_KINDS if kind.name in kinds]  # in one order: one statement per set of kinds
 
         def build() -> AnySelect:
-            found = {kind.name: _full_text(kind) for kind in asked}
-            # Misspelt: not one row of any kind asked for has the words (a one-time filter, read from the matches).
+            # Misspelt: not one row of any kind has the words, asked for or not, so that what a kind finds never depends
+            # on the others asked for (a one-time filter: each kind's matches are read up to their first).
+            found = {kind.name: _full_text(kind) for kind in ALL_KINDS}
             misspelt = ~or_(*(exists(matches.select()) for matches in found.values()))
             similar = {kind.name: _similar(kind, misspelt) for kind in asked} if trigrams else {}
 
