@@ -212,7 +212,11 @@ def _full_text(kind: Kind) -> CTE:
     recent = in_order.cte(f"{kind.name}_recent")
     # Rare: fewer than RARE of the newest rows match, whatever their kind, so that what a kind finds never depends on
     # the kinds asked for (a word common in recent posts finds no old events either).
-    newest_matches = kind.shown(select(row_id).where(since, func.coalesce(matches, false()))).limit(_number(RARE))
+    newest_matches = (
+        kind.shown(select(row_id).where(since, func.coalesce(matches, false())))
+        .order_by(at.desc(), row_id.desc())  # read from the index in its order, as the candidates are
+        .limit(_number(RARE))
+    )
     rare = select(func.count()).select_from(newest_matches.subquery()).scalar_subquery() < _number(RARE)
     indexed = _first(kind, rank, and_(rare, matches))
     return union(recent.select(), indexed).cte(f"{kind.name}_matches")
