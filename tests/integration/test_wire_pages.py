@@ -23,6 +23,11 @@ from workcommunities.domain.communities.schemas import CommunityOut
 from workcommunities.domain.content.schemas import ContentItemOut, PostOut
 from workcommunities.domain.events.schemas import EventOut
 
+# What JSON must escape (quotes, backslashes, control characters) and what it must not (non-ASCII), and in the tags
+# the separator that their JSON text has between elements (PostgreSQL writes '", "').
+AWKWARD = 'a "quote", a \\ backslash\nline\ttab\x01\x1f\x7f \u2028 кейс 🚀 ", "'
+TAGS = ['", "', "ends with \\", '"', "", "тег"]
+
 
 @contextmanager
 def _quiet(label: str, total: int) -> Iterator[Any]:
@@ -30,8 +35,8 @@ def _quiet(label: str, total: int) -> Iterator[Any]:
 
 
 async def _seed(app: Litestar) -> tuple[str, list[datetime]]:
-    """A small demo, one event moved to a time with microseconds and one to a whole second; a community's id and
-    those two times."""
+    """A small demo, one event moved to a time with microseconds and one to a whole second, and every post's text
+    and tags made awkward to escape; a community's id and those two times."""
     size = DemoSize(companies=2, communities=3, posts=6, events=4, students=2)
     async with app.state.db_config.get_session() as session:
         assert await seed_demo(session, app.state.settings, app.state.media_storage, size, _quiet)
@@ -40,6 +45,10 @@ async def _seed(app: Litestar) -> tuple[str, list[datetime]]:
         times = {events[0]: soon + timedelta(microseconds=120_000), events[1]: soon + timedelta(hours=1)}
         for event_id, at in times.items():
             await session.execute(update(Content).where(Content.id == event_id).values(event_date=at))
+        await session.execute(
+            update(Content).where(Content.type == ContentType.post).values(title=AWKWARD, body=AWKWARD, tags=TAGS)
+        )
+        await session.execute(update(Community).values(description=AWKWARD))
         community_id = await session.scalar(select(Community.id).where(Community.is_archived.is_(False)).limit(1))
         await session.commit()
     assert community_id is not None

@@ -35,6 +35,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 from workcommunities.db.models import metadata
 from workcommunities.lib import audit
+from workcommunities.lib.dependencies import app_state
 from workcommunities.settings import Settings
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
@@ -112,12 +113,12 @@ class DatabaseConfig(SQLAlchemyAsyncConfig):
             set_aa_scope_state(scope, self.session_scope_key, state[self.session_maker_app_state_key](bind=engine))
         return super().provide_session(state, scope)
 
-    async def committed_session(self, state: State, scope: Scope) -> AsyncGenerator[AsyncSession, None]:
+    async def committed_session(self, scope: Scope) -> AsyncGenerator[AsyncSession, None]:
         """The `db_session` dependency (CommittedSessions). A write commits after its handler returned and before the
         answer is sent, so a commit that fails (the database went away, a deferred check) is answered as an error: a
         2xx only ever goes out for what is committed. A handler that raised commits nothing (the session is closed,
         which rolls back, once the answer is sent); safe requests read in autocommit and commit nothing."""
-        session = self.provide_session(state, scope)
+        session = self.provide_session(app_state(scope), scope)
         yield session
         if scope.get("method") not in SAFE_METHODS:
             for check in session.info.pop(BEFORE_COMMIT, []):

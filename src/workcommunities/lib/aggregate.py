@@ -5,17 +5,34 @@ PostgreSQL aggregates in a correlated subquery per row, already in the wire shap
 `json_object` writes ids as 32 hex characters and applies the non-null rule from the type, as `Out.from_row` does
 for a row. msgspec decodes each array straight into the Structs. SQLite, the embedded default, reads the same lists
 with one batched statement per relation instead (`Repository.aggregates_json` tells which).
+
+The JSON is compact text, written by concatenation exactly as msgspec writes it (no spaces; `to_json` escapes a
+string as msgspec does), not by `json_build_object` / `json_agg`, which put spaces after every `:` and `,`: a hot
+page goes out as PostgreSQL wrote it (`wire_list`), without reformatting in Python (50 µs of a feed page).
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any, TypeAlias, TypeVar
 
 import msgspec
 from advanced_alchemy.types import GUID
 from msgspec import inspect as msgspec_inspect
-from sqlalchemy import JSON, ColumnElement, Text, Uuid, case, cast, false, func, literal_column, select
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    Text,
+    TypeDecorator,
+    Uuid,
+    case,
+    cast,
+    func,
+    literal_column,
+    select,
+    type_coerce,
+)
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -24,12 +41,21 @@ from workcommunities.lib.schema import Out
 
 T = TypeVar("T")
 Expression: TypeAlias = ColumnElement[Any] | InstrumentedAttribute[Any]
-# Constants are written into the SQL rather than bound: the statement reads as it runs (EXPLAIN, logs).
-_EMPTY_SQL: dict[type[msgspec_inspect.Type], ColumnElement[Any]] = {
-    msgspec_inspect.StrType: literal_column("''"),
-    msgspec_inspect.IntType: literal_column("0"),
-    msgspec_inspect.BoolType: false(),
-    msgspec_inspect.ListType: literal_column("'[]'"),
+
+
+class JsonText(TypeDecorator[str]):
+    """Compact JSON as text (what this module builds): nested into another `json_object` as it is."""
+
+    impl = Text
+    cache_ok = True
+
+
+# A NULL as the field's empty value (the non-null rule), written into the SQL: the statement reads as it runs.
+_EMPTY_JSON: dict[type[msgspec_inspect.Type], str] = {
+    msgspec_inspect.StrType: '""',
+    msgspec_inspect.IntType: "0",
+    msgspec_inspect.BoolType: "false",
+    msgspec_inspect.ListType: "[]",
 }
 _DECODERS: dict[Any, msgspec.json.Decoder[Any]] = {}
 
@@ -57,35 +83,66 @@ def wire_time(column: Expression) -> ColumnElement[str]:
     return func.replace(text, text_constant(".000000"), text_constant("")).op("||")(text_constant("Z"))
 
 
-def _is_time(kind: msgspec_inspect.Type) -> bool:
-    """A datetime field (null allowed)."""
-    kinds = kind.types if isinstance(kind, msgspec_inspect.UnionType) else (kind,)
-    return any(isinstance(each, msgspec_inspect.DateTimeType) for each in kinds)
+def _kinds(kind: msgspec_inspect.Type) -> tuple[msgspec_inspect.Type, ...]:
+    return kind.types if isinstance(kind, msgspec_inspect.UnionType) else (kind,)
 
 
-def json_object(out: type[Out], fields: Mapping[str, Expression]) -> ColumnElement[Any]:
+def _concat(*parts: ColumnElement[Any]) -> ColumnElement[str]:
+    return functools.reduce(lambda left, right: left.op("||")(right), parts)
+
+
+def _json_value(value: Expression, kind: msgspec_inspect.Type) -> ColumnElement[str]:
+    """`value` as JSON text for a field of type `kind` (NULL stays NULL)."""
+    if isinstance(value.type, JsonText):
+        return value  # type: ignore[return-value]
+    kinds = _kinds(kind)
+    if isinstance(value.type, JSON):
+        # A JSON list of strings (tags; JSONB on PostgreSQL, db/models/_base.py), written with ", " between elements.
+        # Inside a string every '"' follows a backslash, so '", "' is only ever a separator. JSON null (old rows): [].
+        assert any(
+            isinstance(each, msgspec_inspect.ListType) and isinstance(each.item_type, msgspec_inspect.StrType)
+            for each in kinds
+        ), "JSON columns: lists of strings"
+        return case(
+            (
+                func.jsonb_typeof(value) == text_constant("array"),
+                func.replace(cast(value, Text), text_constant('", "'), text_constant('","')),
+            ),
+            else_=text_constant("[]"),
+        )
+    if isinstance(value.type, GUID | Uuid):
+        return _concat(text_constant('"'), wire_id(value), text_constant('"'))
+    if any(isinstance(each, msgspec_inspect.DateTimeType) for each in kinds):
+        return _concat(text_constant('"'), wire_time(value), text_constant('"'))
+    if any(isinstance(each, msgspec_inspect.BoolType) for each in kinds):
+        return case((value.is_(True), text_constant("true")), (value.is_(False), text_constant("false")))
+    if any(isinstance(each, msgspec_inspect.IntType) for each in kinds):
+        return cast(value, Text)
+    assert all(isinstance(each, _STRINGS) for each in kinds), f"a field of type {kind}"
+    return cast(func.to_json(cast(value, Text)), Text)
+
+
+_STRINGS = (msgspec_inspect.StrType, msgspec_inspect.LiteralType, msgspec_inspect.EnumType, msgspec_inspect.NoneType)
+
+
+def json_object(out: type[Out], fields: Mapping[str, Expression]) -> ColumnElement[str]:
     """A JSON object with `out`'s fields in order, from `fields` (one SQL expression per field name), each value
     written as msgspec writes it for `out` (so a page can go out as PostgreSQL wrote it: `wire_list`)."""
     info = msgspec_inspect.type_info(out)
     assert isinstance(info, msgspec_inspect.StructType)
-    pairs: list[Any] = []
-    for field in info.fields:
+    parts: list[ColumnElement[Any]] = []
+    for index, field in enumerate(info.fields):
         # What msgspec writes is what this writes only for the types handled here, under the field's own name.
         assert field.encode_name == field.name, f"{out.__name__}.{field.name} is renamed"
         assert not isinstance(field.type, msgspec_inspect.FloatType | msgspec_inspect.DecimalType), "numbers: int"
-        value: Expression = fields[field.name]
-        nullable = _nullable(value)
-        if isinstance(value.type, GUID | Uuid):
-            value = wire_id(value)
-        elif _is_time(field.type):
-            value = wire_time(value)
-        if isinstance(value.type, JSON) and isinstance(field.type, msgspec_inspect.ListType):
-            # A JSON list column (JSONB on PostgreSQL, db/models/_base.py) may hold JSON null (old rows): [] too.
-            value = case((func.jsonb_typeof(value) == text_constant("array"), value), else_=literal_column("'[]'"))
-        elif (empty := _EMPTY_SQL.get(type(field.type))) is not None and nullable:
-            value = func.coalesce(value, empty)
-        pairs += [text_constant(field.name), value]
-    return func.json_build_object(*pairs)
+        value = fields[field.name]
+        rendered = _json_value(value, field.type)
+        if _nullable(value) and not isinstance(value.type, JsonText):
+            empty = _EMPTY_JSON.get(type(field.type), "null")  # a union (`X | None`) keeps null
+            rendered = func.coalesce(rendered, text_constant(empty))
+        key = msgspec.json.encode(field.name).decode()
+        parts += [text_constant(("{" if index == 0 else ",") + key + ":"), rendered]
+    return type_coerce(_concat(*parts, text_constant("}")), JsonText)
 
 
 def json_row(out: type[Out], query: AnySelect) -> ColumnElement[Any]:
@@ -101,22 +158,20 @@ def json_page(query: AnySelect, out: type[Out], *order: str) -> AnySelect:
     return select(json_list(item, *(page.c[name] for name in order)).label("items"))
 
 
-def json_array(item: ColumnElement[Any], *order_by: Any) -> ColumnElement[Any]:
-    """The JSON array of `item` over the rows of the enclosing subquery, in `order_by` ("[]" when none), as JSON: a
-    list nested in another `json_object`."""
-    aggregated = func.json_agg(aggregate_order_by(item, *order_by)) if order_by else func.json_agg(item)
-    return func.coalesce(aggregated, literal_column("'[]'::json"))
-
-
 def json_list(item: ColumnElement[Any], *order_by: Any) -> ColumnElement[str]:
-    """`json_array` as text: a column of the statement's own rows, which `decode_list` reads."""
-    return cast(json_array(item, *order_by), Text)
+    """The JSON array of `item` over the rows of the enclosing subquery, in `order_by` ("[]" when none): a column of
+    a statement's rows (`decode_list`, `wire_list`), or a list nested in another `json_object`."""
+    comma = text_constant(",")
+    aggregated = func.string_agg(item, aggregate_order_by(comma, *order_by) if order_by else comma)
+    return type_coerce(
+        _concat(text_constant("["), func.coalesce(aggregated, text_constant("")), text_constant("]")), JsonText
+    )
 
 
 def wire_list(text: str) -> msgspec.Raw:
-    """A `json_list` column as the response body itself, compact, as msgspec would write its Structs (`json_object`
-    writes every value in their wire form): a hot page skips decoding into Structs and encoding them again."""
-    return msgspec.Raw(msgspec.json.format(text, indent=-1))
+    """A `json_list` column as the response body itself, as msgspec would write its Structs (`json_object` writes
+    every value in its wire form): a hot page skips decoding into Structs and encoding them again."""
+    return msgspec.Raw(text)
 
 
 def decode_list(text: str | bytes, item: type[T]) -> list[T]:

@@ -7,9 +7,9 @@ from typing import Annotated, Literal
 from uuid import UUID
 
 from litestar import Controller, Response, delete, get, patch, post
-from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.types import Scope
 
 from workcommunities.domain.admin.deps import audit_service
 from workcommunities.domain.admin.schemas import AuditEntryOut
@@ -26,6 +26,7 @@ from workcommunities.domain.reports.schemas import ModeratedOut, ModerationCaseO
 from workcommunities.domain.reports.services import ModerationService
 from workcommunities.domain.users.deps import user_service
 from workcommunities.domain.users.services import UserService
+from workcommunities.lib.dependencies import app_state
 from workcommunities.lib.errors import documented
 from workcommunities.lib.pagination import NEXT_CURSOR_HEADERS, Page, keyset_page, page_provider
 from workcommunities.lib.schema import Moment, StatusOk
@@ -74,9 +75,9 @@ class AdminCompanyController(Controller):
         company_id: FromPath[UUID],
         companies: NamedDependency[CompanyService],
         accounts: NamedDependency[UserService],
-        state: State,
+        scope: Scope,
     ) -> StatusOk:
-        await companies.delete_company(company_id, accounts, state.media_storage)
+        await companies.delete_company(company_id, accounts, app_state(scope).media_storage)
         return StatusOk()
 
 

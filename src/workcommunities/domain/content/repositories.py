@@ -55,7 +55,7 @@ from workcommunities.domain.media.repositories import MEDIA_COLUMNS, MEDIA_JSON
 from workcommunities.domain.media.schemas import MediaOut
 from workcommunities.domain.reference.repositories import SkillRepository, ordered_json
 from workcommunities.domain.reference.schemas import SkillOut
-from workcommunities.lib.aggregate import decode_list, json_array, json_list, json_object, text_constant, wire_list
+from workcommunities.lib.aggregate import decode_list, json_list, json_object, text_constant, wire_list
 from workcommunities.lib.errors import NotFound
 from workcommunities.lib.pagination import KeysetOrder, Page, Paged, paged, pages
 from workcommunities.lib.repository import Repository, Uses
@@ -166,7 +166,7 @@ def _media_json(page: Subquery) -> ScalarSelect[Any]:
         .where(ContentMedia.content_id == page.c.id, ContentMedia.media_id.is_distinct_from(page.c.media_id))
     )
     both = union_all(legacy.correlate(page), attached.correlate(page)).subquery()
-    return select(json_array(both.c.item, both.c.position)).scalar_subquery()
+    return select(json_list(both.c.item, both.c.position)).scalar_subquery()
 
 
 def _shows_media(out: type[Out]) -> bool:
@@ -178,7 +178,7 @@ def page_json(query: AnySelect, out: type[Out], order: KeysetOrder | None) -> An
     and the `order` key of its last row (`last_at`, `last_id`: the next cursor). Each item's media and skills are
     read for the rows of the page only: an OFFSET skips rows before these lists are built."""
     page = query.subquery("page")
-    fields: dict[str, Any] = {**page.c, "skills": ordered_json(ContentSkill.content_id, page.c.id, nested=True)}
+    fields: dict[str, Any] = {**page.c, "skills": ordered_json(ContentSkill.content_id, page.c.id)}
     if _shows_media(out):
         fields["media"] = _media_json(page)
     item = json_object(out, fields)

@@ -135,7 +135,7 @@ def _upcoming(*, joined: bool, anonymous: bool = False, after_cursor: bool = Fal
 def joined_json(limit: int) -> ScalarSelect[str]:
     """`EventRepository.joined_by` as a JSON array (PostgreSQL), for a statement that reads the profile with it (its
     `now` and `user_id` parameters)."""
-    skills = ordered_json(ContentSkill.content_id, Content.id, nested=True).label("skills")
+    skills = ordered_json(ContentSkill.content_id, Content.id).label("skills")
     page = _upcoming(joined=True).add_columns(skills).order_by(*SOONEST.columns).limit(limit).subquery()
     item = json_object(EventOut, dict(page.c.items()))
     return select(json_list(item, page.c.event_date, page.c.id)).scalar_subquery()

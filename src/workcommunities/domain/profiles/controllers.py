@@ -4,9 +4,9 @@ the deletion of their account (domain/users/services.py `erase`)."""
 from __future__ import annotations
 
 from litestar import Controller, Response, delete, get, patch, post
-from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
+from litestar.types import Scope
 
 from workcommunities.db.models import Role
 from workcommunities.domain.auth.guards import require_user
@@ -18,6 +18,7 @@ from workcommunities.domain.profiles.schemas import DataExport, ProfileOut, Prof
 from workcommunities.domain.profiles.services import ExportService, ProfileService
 from workcommunities.domain.users.deps import user_service
 from workcommunities.domain.users.services import UserService
+from workcommunities.lib.dependencies import app_state
 from workcommunities.lib.errors import Forbidden, documented
 from workcommunities.lib.schema import StatusOk
 from workcommunities.lib.security import Principal
@@ -87,11 +88,11 @@ class ProfileController(Controller):
         summary="Delete the caller's student account: everything personal is erased at once, tokens stop working",
     )
     async def delete_me(
-        self, caller: NamedDependency[Principal], accounts: NamedDependency[UserService], state: State
+        self, caller: NamedDependency[Principal], accounts: NamedDependency[UserService], scope: Scope
     ) -> StatusOk:
         if caller.role != Role.student:
             raise Forbidden(NOT_A_STUDENT)
-        await accounts.erase(caller.user_id, state.media_storage)
+        await accounts.erase(caller.user_id, app_state(scope).media_storage)
         return StatusOk()
 
     @get(

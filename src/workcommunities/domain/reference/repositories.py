@@ -19,7 +19,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from workcommunities.db import AnyRow, AnySelect
 from workcommunities.db.models import Skill, Sphere, Status
 from workcommunities.domain.reference.schemas import SkillOut, SphereOut, StatusOut
-from workcommunities.lib.aggregate import json_array, json_list, json_object
+from workcommunities.lib.aggregate import json_list, json_object
 from workcommunities.lib.repository import Repository
 
 SKILL_COLUMNS = (
@@ -77,13 +77,13 @@ def _ordered_query(owner: InstrumentedAttribute[UUID], target: type[Any], *colum
 
 
 def ordered_json(
-    owner: InstrumentedAttribute[UUID], parent: Any, target: type[Skill | Status] = Skill, *, nested: bool = False
+    owner: InstrumentedAttribute[UUID], parent: Any, target: type[Skill | Status] = Skill
 ) -> ScalarSelect[Any]:
-    """The skills (or statuses) of the `parent` row of an enclosing statement, in saved order, as a JSON array (text
-    for a column of the statement's rows; JSON when `nested` in another JSON object)."""
+    """The skills (or statuses) of the `parent` row of an enclosing statement, in saved order, as a JSON array (a
+    column of the statement's rows, or nested in another JSON object)."""
     link = owner.class_
     item = SKILL_JSON if target is Skill else STATUS_JSON
-    query = select((json_array if nested else json_list)(item, link.position)).select_from(link)
+    query = select(json_list(item, link.position)).select_from(link)
     query = query.join(target, target.id == getattr(link, f"{target.__tablename__}_id"))
     if target is Skill:
         query = query.join(Sphere, Sphere.id == Skill.sphere_id)

@@ -286,7 +286,7 @@ def _json_rows(out: type[Out], query: AnySelect, *, skills: InstrumentedAttribut
     rows = query.subquery()
     fields: dict[str, Any] = dict(rows.c.items())
     if skills is not None:
-        fields["skills"] = ordered_json(skills, rows.c.id, nested=True)
+        fields["skills"] = ordered_json(skills, rows.c.id)
     item = json_object(out, fields)
     return select(json_list(item, rows.c[RELEVANCE].desc(), rows.c.id.desc())).scalar_subquery()
 
