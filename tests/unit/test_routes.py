@@ -3,6 +3,7 @@ dependencies that name the caller are never reachable without one."""
 
 from __future__ import annotations
 
+import inspect
 import subprocess
 import sys
 from pathlib import Path
@@ -89,3 +90,24 @@ def test_building_the_app_generates_no_openapi_examples(tmp_path: Path) -> None:
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False)
     assert (result.returncode, result.stdout.strip()) == (0, "[]"), result.stderr
+
+
+def test_no_route_or_dependency_takes_the_app_state_as_a_parameter(app: Litestar) -> None:
+    """`lib.dependencies.app_state` instead: Litestar checks a `state` parameter by copying the app's state."""
+    takers: list[str] = []
+    checked = 0
+    for route, handler in _handlers(app):
+        provided = handler.resolve_dependencies()
+        functions: list[Any] = [handler.fn]
+        seen: set[str] = set()
+        while functions:  # the handler, then each dependency it (or another dependency) asks for
+            function = functions.pop()
+            parameters = inspect.signature(function).parameters
+            if "state" in parameters:
+                takers.append(f"{sorted(handler.http_methods)} {route.path}: {function.__qualname__}")
+            for name in set(parameters) & set(provided) - seen:
+                seen.add(name)
+                functions.append(provided[name].dependency)
+                checked += 1
+    assert not takers
+    assert checked > 100  # the session, the services, the caller … of every operation
