@@ -24,9 +24,9 @@ from workcommunities.domain.content.schemas import ContentItemOut, PostOut
 from workcommunities.domain.events.schemas import EventOut
 
 # What JSON must escape (quotes, backslashes, control characters) and what it must not (non-ASCII), and in the tags
-# the separator that their JSON text has between elements (PostgreSQL writes '", "').
+# the separator that their JSON text has between elements (PostgreSQL writes '", "'), also at the end of a tag.
 AWKWARD = 'a "quote", a \\ backslash\nline\ttab\x01\x1f\x7f \u2028 кейс 🚀 ", "'
-TAGS = ['", "', "ends with \\", '"', "", "тег"]
+TAGS = ['", "', 'x", ', "ends with \\", '"', "", "тег"]
 
 
 @contextmanager

@@ -93,7 +93,7 @@ def test_building_the_app_generates_no_openapi_examples(tmp_path: Path) -> None:
 
 
 def test_no_route_or_dependency_takes_the_app_state_as_a_parameter(app: Litestar) -> None:
-    """`lib.dependencies.app_state` instead: Litestar checks a `state` parameter by copying the app's state."""
+    """`lib.dependencies.app_state` instead: Litestar validates a `state` parameter by building a new `State`."""
     takers: list[str] = []
     checked = 0
     for route, handler in _handlers(app):

@@ -33,6 +33,7 @@ from sqlalchemy import (
     select,
     type_coerce,
 )
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -97,19 +98,15 @@ def _json_value(value: Expression, kind: msgspec_inspect.Type) -> ColumnElement[
         return value  # type: ignore[return-value]
     kinds = _kinds(kind)
     if isinstance(value.type, JSON):
-        # A JSON list of strings (tags; JSONB on PostgreSQL, db/models/_base.py), written with ", " between elements.
-        # Inside a string every '"' follows a backslash, so '", "' is only ever a separator. JSON null (old rows): [].
+        # A JSON list of strings (tags; JSONB on PostgreSQL, db/models/_base.py). JSONB's text has ", " between
+        # elements, which no replacement can tell from a string ending in '", '; `json_strip_nulls` of it as `json`
+        # writes the same tokens compact (a list of strings has no nulls to strip). JSON null (old rows): [].
         assert any(
             isinstance(each, msgspec_inspect.ListType) and isinstance(each.item_type, msgspec_inspect.StrType)
             for each in kinds
         ), "JSON columns: lists of strings"
-        return case(
-            (
-                func.jsonb_typeof(value) == text_constant("array"),
-                func.replace(cast(value, Text), text_constant('", "'), text_constant('","')),
-            ),
-            else_=text_constant("[]"),
-        )
+        compact = cast(func.json_strip_nulls(cast(value, postgresql.JSON)), Text)
+        return case((func.jsonb_typeof(value) == text_constant("array"), compact), else_=text_constant("[]"))
     if isinstance(value.type, GUID | Uuid):
         return _concat(text_constant('"'), wire_id(value), text_constant('"'))
     if any(isinstance(each, msgspec_inspect.DateTimeType) for each in kinds):
@@ -119,7 +116,7 @@ def _json_value(value: Expression, kind: msgspec_inspect.Type) -> ColumnElement[
     if any(isinstance(each, msgspec_inspect.IntType) for each in kinds):
         return cast(value, Text)
     assert all(isinstance(each, _STRINGS) for each in kinds), f"a field of type {kind}"
-    return cast(func.to_json(cast(value, Text)), Text)
+    return cast(func.to_json(cast(value, Text)), Text)  # escaped as msgspec escapes a string
 
 
 _STRINGS = (msgspec_inspect.StrType, msgspec_inspect.LiteralType, msgspec_inspect.EnumType, msgspec_inspect.NoneType)
