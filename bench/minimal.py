@@ -66,10 +66,9 @@ _SKILLS = """(SELECT string_agg('{"id":"' || replace(s.id::text, '-', '') || '",
     FROM content_skill l JOIN skill s ON s.id = l.skill_id JOIN sphere h ON h.id = s.sphere_id
     WHERE l.content_id = p.id)"""
 
-# Tags are a JSONB array of strings, whose text has ", " between elements where msgspec writes ",". Replacing '", "'
-# is exact: inside a string every '"' follows a backslash, so a '"' after a space starts an element. JSON null (an
-# old row) is [].
-_TAGS = """CASE WHEN jsonb_typeof(p.tags) = 'array' THEN replace(p.tags::text, '", "', '","') ELSE '[]' END"""
+# Tags are a JSONB array of strings, whose text has ", " between elements where msgspec writes ","; json_strip_nulls
+# of it as json writes the same tokens compact (as the real app does, lib/aggregate.py). JSON null (an old row) is [].
+_TAGS = """CASE WHEN jsonb_typeof(p.tags) = 'array' THEN json_strip_nulls(p.tags::json)::text ELSE '[]' END"""
 
 # msgspec writes an aware UTC datetime as 2025-03-01T12:00:00Z, with .ffffff only when there are microseconds.
 _EVENT_DATE = """CASE WHEN p.event_date IS NULL THEN 'null' ELSE '"' || replace(to_char(p.event_date AT TIME ZONE 'UTC',
