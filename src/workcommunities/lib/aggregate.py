@@ -58,6 +58,8 @@ _EMPTY_JSON: dict[type[msgspec_inspect.Type], str] = {
     msgspec_inspect.BoolType: "false",
     msgspec_inspect.ListType: "[]",
 }
+# Field types written as JSON strings (a `None` of a union among them is NULL, written null).
+_STRINGS = (msgspec_inspect.StrType, msgspec_inspect.LiteralType, msgspec_inspect.EnumType, msgspec_inspect.NoneType)
 _DECODERS: dict[Any, msgspec.json.Decoder[Any]] = {}
 
 
@@ -117,9 +119,6 @@ def _json_value(value: Expression, kind: msgspec_inspect.Type) -> ColumnElement[
         return cast(value, Text)
     assert all(isinstance(each, _STRINGS) for each in kinds), f"a field of type {kind}"
     return cast(func.to_json(cast(value, Text)), Text)  # escaped as msgspec escapes a string
-
-
-_STRINGS = (msgspec_inspect.StrType, msgspec_inspect.LiteralType, msgspec_inspect.EnumType, msgspec_inspect.NoneType)
 
 
 def json_object(out: type[Out], fields: Mapping[str, Expression]) -> ColumnElement[str]:

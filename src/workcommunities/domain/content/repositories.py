@@ -220,17 +220,14 @@ class ContentRepository(Repository[Content]):
     async def community_posts(self, community_id: UUID, page: Page, viewer: Principal | None) -> Paged[PostOut]:
         """Its hidden posts too for its company and admins."""
         of_community = Content.community_id == bindparam("community_id")
-        if not manages(viewer):
-            return await self.page_of(
-                PostOut, page, "community_posts", lambda: POSTS.where(of_community, VISIBLE), community_id=community_id
-            )
+        managed = manages(viewer)
         return await self.page_of(
             PostOut,
             page,
-            "community_posts_managed",
-            lambda: POSTS.where(of_community, SEEN),
+            "community_posts_managed" if managed else "community_posts",
+            lambda: POSTS.where(of_community, SEEN if managed else VISIBLE),
             community_id=community_id,
-            **content_viewer_params(viewer),
+            **(content_viewer_params(viewer) if managed else {}),
         )
 
     async def member_posts(self, user_id: UUID, page: Page) -> Paged[PostOut]:
