@@ -34,6 +34,7 @@ from tests.helpers import ADMIN_SIGNUP_TOKEN, Api, serve
 from workcommunities.app import create_app
 from workcommunities.db.models import Media, metadata
 from workcommunities.domain.reference.services import ReferenceService
+from workcommunities.lib.security import RecentCallers
 from workcommunities.settings import Settings, load_settings
 
 REFERENCE_TABLES = {"sphere", "skill", "status"}
@@ -193,9 +194,34 @@ async def server(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
 
 @pytest.fixture
 async def client(app: Litestar, server: httpx.AsyncClient) -> httpx.AsyncClient:
-    """An HTTP client of the session's server, on emptied tables."""
+    """An HTTP client of the session's server, on emptied tables (and no caller's account remembered)."""
     await empty_tables(app.state.db_config.get_engine())
+    app.state.recent_callers = RecentCallers(app.state.settings.auth_cache_seconds)
     return server
+
+
+class CallerClock:
+    """The clock of the app's `RecentCallers` in a test that counts statements: it stands still unless the test
+    moves it, so whether an authenticated read reads its caller again never depends on the machine's speed."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def expire(self) -> None:
+        """Every caller's account read so far is out of date: the next read of each reads it again."""
+        self.now += self.seconds
+
+
+@pytest.fixture
+def caller_clock(app: Litestar, client: httpx.AsyncClient) -> CallerClock:
+    seconds = app.state.settings.auth_cache_seconds
+    clock = CallerClock(seconds)
+    app.state.recent_callers = RecentCallers(seconds, timer=clock)
+    return clock
 
 
 @pytest.fixture

@@ -46,6 +46,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     otp_hourly_limit: int = 5
     # Requests per minute per client IP on /auth; 0 switches the limit off (load tests).
     auth_rate_limit_per_minute: int = 30
+    # How long a worker trusts its last reading of a caller's account on reads (lib/security.py RecentCallers).
+    auth_cache_seconds: float = 1.0
     admin_signup_token: str = ""
     # Password tries per account (e-mail) before it is locked until the window ends; 0 = off (domain/auth/throttle.py).
     login_failure_limit: int = 10

@@ -10,7 +10,7 @@ import httpx
 from litestar import Litestar
 from sqlalchemy import delete, func, select, update
 
-from tests.conftest import StatementCounter
+from tests.conftest import CallerClock, StatementCounter
 from tests.helpers import Api, bearer, claims, new_phone, payload, upload
 from tests.integration.test_events import _rows, company_with_community, create_event, skill_ids
 from workcommunities.db.models import (
@@ -25,6 +25,8 @@ from workcommunities.db.models import (
     ProfileStatus,
     User,
 )
+from workcommunities.domain.users.services import UserService
+from workcommunities.lib.security import RecentCallers
 
 
 async def ok(response: httpx.Response) -> Any:
@@ -197,9 +199,10 @@ async def test_only_students_delete_themselves(client: httpx.AsyncClient, api: A
 
 
 async def test_the_export_holds_everything(
-    client: httpx.AsyncClient, api: Api, app: Litestar, statements: StatementCounter
+    client: httpx.AsyncClient, api: Api, app: Litestar, statements: StatementCounter, caller_clock: CallerClock
 ) -> None:
     student = await full_student(client, api, app)
+    caller_clock.expire()
     with statements:
         response = await client.get("/profiles/me/export", headers=bearer(student["token"]))
     assert response.status_code == 200, response.text
@@ -315,4 +318,68 @@ async def test_a_write_racing_the_erasure_puts_nothing_back(client: httpx.AsyncC
         await erasing.commit()
     response = await patch
     assert response.status_code == 401, response.text
+    assert await count(app, Profile, Profile.user_id == user_id) == 0
+
+
+async def test_an_account_erased_through_another_worker(
+    client: httpx.AsyncClient, api: Api, app: Litestar, caller_clock: CallerClock
+) -> None:
+    """A worker trusts its reading of a caller's account for a second on reads (RecentCallers): an account erased
+    through another worker can still read that long, finding nothing of its own and putting nothing back, while
+    every write reads the account afresh and is refused; then its reads are refused too."""
+    student = await full_student(client, api, app)
+    token, user_id = bearer(student["token"]), student["user_id"]
+    assert (await ok(await client.get("/profiles/me", headers=token)))["full_name"] == "Анна Петрова"
+    async with app.state.db_config.get_session() as session:  # the other worker, with its own RecentCallers
+        await UserService(session).erase(user_id, app.state.media_storage, RecentCallers(1.0))
+        await session.commit()
+
+    # Within the second: the personal feed is empty, and the profile is not put back on the erased account.
+    assert await ok(await client.get("/content/me/posts/featured", headers=token)) == []
+    response = await client.get("/profiles/me", headers=token)
+    assert (response.status_code, response.json()) == (401, {"detail": "User not found"})
+    assert await count(app, Profile, Profile.user_id == user_id) == 0
+    # Once the second is over, every read is refused by the guard.
+    caller_clock.expire()
+    response = await client.get("/content/me/posts/featured", headers=token)
+    assert (response.status_code, response.json()) == (401, {"detail": "User not found"})
+
+
+async def test_a_write_refused_to_an_erased_account_ends_its_reads(
+    client: httpx.AsyncClient, api: Api, app: Litestar, caller_clock: CallerClock
+) -> None:
+    """A write reads its caller's account afresh: finding it erased, the worker forgets it for reads at once."""
+    token = await api.student()
+    user_id = UUID(claims(token)["sub"])
+    assert (await client.get("/profiles/me", headers=bearer(token))).status_code == 200
+    async with app.state.db_config.get_session() as session:
+        await UserService(session).erase(user_id, app.state.media_storage, RecentCallers(1.0))
+        await session.commit()
+    feed = "/content/me/posts/featured"
+    assert (await client.get(feed, headers=bearer(token))).status_code == 200  # the account as read before
+    patched = await client.patch("/profiles/me", json={"full_name": "Back"}, headers=bearer(token))
+    assert (patched.status_code, patched.json()) == (401, {"detail": "User not found"})
+    assert (await client.get(feed, headers=bearer(token))).status_code == 401
+    assert await count(app, Profile, Profile.user_id == user_id) == 0
+
+
+async def test_a_read_racing_the_erasure_puts_no_profile_back(
+    client: httpx.AsyncClient, api: Api, app: Litestar
+) -> None:
+    """The one GET that writes, the profile a user without one gets on first read, waits for an erasure in flight
+    (its account row locked for it) and then sees it: nothing is put back."""
+    token = await api.student()
+    user_id = UUID(claims(token)["sub"])
+    async with app.state.db_config.get_session() as session:  # an imported user's missing profile
+        await session.execute(delete(Profile).where(Profile.user_id == user_id))
+        await session.commit()
+    async with app.state.db_config.get_session() as erasing:
+        await erasing.execute(select(User.id).where(User.id == user_id).with_for_update())  # as the erasure locks it
+        await erasing.execute(update(User).where(User.id == user_id).values(erased_at=func.now(), phone=None))
+        read = asyncio.create_task(client.get("/profiles/me", headers=bearer(token)))
+        await asyncio.sleep(0.5)  # its guard reads the account as it was; its insert waits
+        assert not read.done()
+        await erasing.commit()
+    response = await read
+    assert (response.status_code, response.json()) == (401, {"detail": "User not found"})
     assert await count(app, Profile, Profile.user_id == user_id) == 0

@@ -12,7 +12,7 @@ import pytest
 from litestar import Litestar
 from sqlalchemy import delete, func, select
 
-from tests.conftest import StatementCounter
+from tests.conftest import CallerClock, StatementCounter
 from tests.helpers import Api, bearer, claims, new_phone
 from tests.shapes import CASE_KEYS, COMMUNITY_KEYS, MEMBER_KEYS, POST_KEYS
 from workcommunities.db.models import Community, Company, Content, Membership, Profile, User
@@ -390,7 +390,12 @@ async def test_by_company_unknown_or_malformed_is_empty(api: Api, client: httpx.
 
 @pytest.mark.parametrize("size", [1, 25])
 async def test_list_statement_count_is_constant(
-    size: int, api: Api, client: httpx.AsyncClient, app: Litestar, statements: StatementCounter
+    size: int,
+    api: Api,
+    client: httpx.AsyncClient,
+    app: Litestar,
+    statements: StatementCounter,
+    caller_clock: CallerClock,
 ) -> None:
     token, company_id = await _company(api)
     student = await api.student()
@@ -405,6 +410,7 @@ async def test_list_statement_count_is_constant(
         ("/communities/joinable?limit=100", bearer(await api.student())),
         (f"/communities/by-company/{company_id}", {}),
     ):
+        caller_clock.expire()
         with statements:
             response = await client.get(url, headers=headers)
         assert len(response.json()) == size

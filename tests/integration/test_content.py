@@ -16,7 +16,7 @@ import pytest
 from litestar import Litestar
 from sqlalchemy import func, select
 
-from tests.conftest import StatementCounter
+from tests.conftest import CallerClock, StatementCounter
 from tests.helpers import Api, bearer, claims
 from tests.shapes import ITEM_KEYS, POST_KEYS, SKILL_KEYS
 from workcommunities.db.models import Community, Content, ContentMedia, ContentSkill, Membership
@@ -603,7 +603,12 @@ async def test_member_feeds(client: httpx.AsyncClient, api: Api, app: Litestar) 
 
 
 async def test_member_feed_statement_count(
-    client: httpx.AsyncClient, api: Api, app: Litestar, create_media: CreateMedia, statements: StatementCounter
+    client: httpx.AsyncClient,
+    api: Api,
+    app: Litestar,
+    create_media: CreateMedia,
+    statements: StatementCounter,
+    caller_clock: CallerClock,
 ) -> None:
     company = await a_company(api)
     community_id = await community(app, company.id)
@@ -617,11 +622,13 @@ async def test_member_feed_statement_count(
         "public": (f"/content/users/{user_id}/posts/featured", ANONYMOUS),
     }
     for name, (path, headers) in paths.items():
+        caller_clock.expire()
         with statements:
             assert len((await client.get(path, params={"limit": 1}, headers=headers)).json()) == 1
         counts[name] = statements.count
     await _fill(client, company, community_id, create_media, 24)
     for name, (path, headers) in paths.items():
+        caller_clock.expire()
         with statements:
             posts = (await client.get(path, params={"limit": 25}, headers=headers)).json()
         assert len(posts) == 25

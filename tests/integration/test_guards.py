@@ -34,7 +34,7 @@ from workcommunities.domain.auth.guards import (
 )
 from workcommunities.domain.companies.deps import provide_company
 from workcommunities.lib.errors import exception_handlers
-from workcommunities.lib.security import Principal
+from workcommunities.lib.security import Principal, RecentCallers
 
 
 def _who(request: Request[Any, Any, Any]) -> dict[str, Any]:
@@ -80,7 +80,9 @@ async def guarded(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
             "viewer": Provide(provide_viewer),
             "company": Provide(provide_company),
         },
-        state=State({"settings": settings, "db_config": db_config}),
+        state=State(
+            {"settings": settings, "db_config": db_config, "recent_callers": RecentCallers(settings.auth_cache_seconds)}
+        ),
         on_shutdown=[db_config.get_engine().dispose],
     )
     async with serve(guard_app) as client:

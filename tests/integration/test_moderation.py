@@ -11,7 +11,7 @@ import httpx
 from litestar import Litestar
 from sqlalchemy import select, update
 
-from tests.conftest import StatementCounter
+from tests.conftest import CallerClock, StatementCounter
 from tests.helpers import Api, bearer, claims
 from tests.integration.test_events import _add, _rows, company_with_community, create_event, make_post
 from tests.integration.test_reports import report
@@ -344,7 +344,7 @@ async def test_a_deleted_target_can_only_be_dismissed(client: httpx.AsyncClient,
 
 
 async def test_the_queue_reads_in_constant_statements(
-    client: httpx.AsyncClient, api: Api, app: Litestar, statements: StatementCounter
+    client: httpx.AsyncClient, api: Api, app: Litestar, statements: StatementCounter, caller_clock: CallerClock
 ) -> None:
     admin = await api.admin()
     _, community_id = await company_with_community(api, app)
@@ -352,6 +352,7 @@ async def test_the_queue_reads_in_constant_statements(
     for size in (1, 8):
         while len(await queue(client, admin)) < size:
             await reported(client, api, admin, "post", await make_post(app, community_id))
+        caller_clock.expire()
         with statements:
             cases = await queue(client, admin)
         assert len(cases) == size and all(case["comments"] == [] for case in cases)

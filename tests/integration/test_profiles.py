@@ -14,7 +14,7 @@ import pytest
 from litestar import Litestar
 from sqlalchemy import delete, func, select
 
-from tests.conftest import StatementCounter
+from tests.conftest import CallerClock, StatementCounter
 from tests.helpers import Api, bearer, claims
 from tests.shapes import COMMUNITY_KEYS, EVENT_KEYS, PROFILE_KEYS, SKILL_KEYS, SPHERE_KEYS
 from workcommunities.db.models import (
@@ -463,7 +463,7 @@ async def _fill(app: Litestar, client: httpx.AsyncClient, token: str, size: int)
 
 
 async def test_get_costs_the_same_statements_for_1_and_10(
-    client: httpx.AsyncClient, api: Api, app: Litestar, statements: StatementCounter
+    client: httpx.AsyncClient, api: Api, app: Litestar, statements: StatementCounter, caller_clock: CallerClock
 ) -> None:
     small, large = await api.student(), await api.student()
     await _fill(app, client, small, 1)
@@ -474,6 +474,7 @@ async def test_get_costs_the_same_statements_for_1_and_10(
     event = await _event(app, community, "E-extra", datetime.now(UTC) + timedelta(days=30), [])
     await _add(app, EventParticipant(user_id=_uid(large), content_id=event))
 
+    caller_clock.expire()
     with statements:
         one = await _me(client, small)
     small_count = statements.count
@@ -484,6 +485,10 @@ async def test_get_costs_the_same_statements_for_1_and_10(
     assert statements.count == small_count
     # The caller's user row, then the profile with its four lists.
     assert small_count == statements.expected(postgresql=2, sqlite=7), statements.statements
+    # Read again within the second: the caller's account as the guard read it then, the profile alone.
+    with statements:
+        assert await _me(client, small) == one
+    assert statements.count == small_count - 1, statements.statements
 
 
 async def test_deleted_user_token_is_refused(client: httpx.AsyncClient, api: Api, app: Litestar) -> None:

@@ -75,11 +75,14 @@ async def test_sigterm_finishes_what_is_in_flight(app: Litestar, database_url: s
             except httpx.TransportError as exc:
                 return exc
 
-        async def follows(client: httpx.AsyncClient) -> list[tuple[UUID, float, httpx.Response | Exception]]:
+        async def follows(
+            client: httpx.AsyncClient, answered: asyncio.Event
+        ) -> list[tuple[UUID, float, httpx.Response | Exception]]:
             done = []
             for community_id in communities:  # one after another, before and after the signal
                 answer = await follow(client, community_id)
                 done.append((community_id, time.monotonic(), answer))
+                answered.set()
                 await asyncio.sleep(0.02)
             return done
 
@@ -89,8 +92,10 @@ async def test_sigterm_finishes_what_is_in_flight(app: Litestar, database_url: s
         ):
             started = [asyncio.Event() for _ in range(UPLOADS)]
             uploading = [asyncio.create_task(upload(uploads_client, event)) for event in started]
-            writing = asyncio.create_task(follows(writes_client))
-            await asyncio.wait_for(asyncio.gather(*(event.wait() for event in started)), 10)
+            first_answer = asyncio.Event()
+            writing = asyncio.create_task(follows(writes_client, first_answer))
+            # Every upload under way and a write answered (a slow machine may take longer for the first one).
+            await asyncio.wait_for(asyncio.gather(first_answer.wait(), *(event.wait() for event in started)), 10)
             await asyncio.sleep(0.1)
             signalled = time.monotonic()
             server.send_signal(signal.SIGTERM)  # to the server's main process only, as `docker stop` does

@@ -15,7 +15,7 @@ import pytest
 from litestar import Litestar
 from sqlalchemy import func, select
 
-from tests.conftest import StatementCounter
+from tests.conftest import CallerClock, StatementCounter
 from tests.helpers import Api, bearer, claims
 from tests.shapes import STORY_KEYS
 from workcommunities.db.models import CompanyFollow, Story
@@ -207,18 +207,25 @@ async def test_stories_of_followed_companies(
 
 
 async def test_followed_stories_statement_count(
-    client: httpx.AsyncClient, api: Api, app: Litestar, create_media: CreateMedia, statements: StatementCounter
+    client: httpx.AsyncClient,
+    api: Api,
+    app: Litestar,
+    create_media: CreateMedia,
+    statements: StatementCounter,
+    caller_clock: CallerClock,
 ) -> None:
     company = await api.company()
     student = await api.student()
     await follow(app, claims(student)["sub"], claims(company)["company_id"])
     path = "/content/me/stories/from-followed-companies"
     await create_story(client, company, await create_media())
+    caller_clock.expire()
     with statements:
         assert len((await client.get(path, headers=bearer(student))).json()) == 1
     single = statements.count
     for _ in range(24):
         await create_story(client, company, await create_media())
+    caller_clock.expire()
     with statements:
         stories = (await client.get(path, params={"limit": 25}, headers=bearer(student))).json()
     assert len(stories) == 25

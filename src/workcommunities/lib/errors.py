@@ -28,6 +28,7 @@ logger = logging.getLogger("workcommunities")
 NOT_FOUND = "Not found"
 NOT_ALLOWED = "Not allowed"  # ownership: another company's community, post, event, case or story
 FORBIDDEN = "Forbidden"  # the caller's role may not use the route
+USER_NOT_FOUND = "User not found"  # 401: the caller's account is gone (erased, or never existed)
 NO_COMPANY = "Company is not set for this user"
 ARCHIVED = "Community is archived"
 MEDIA_NOT_FOUND = "Media not found"

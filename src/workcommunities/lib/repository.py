@@ -158,8 +158,8 @@ class Repository(SQLAlchemyAsyncRepository[ModelT]):
         return (postgresql.insert if self._dialect.name == "postgresql" else sqlite.insert)(model)
 
     async def insert_ignore(self, model: type[Any], **values: Any) -> None:
-        """INSERT … ON CONFLICT DO NOTHING on PostgreSQL and SQLite: the idempotent write behind follow, join and the
-        lazy profile; a concurrent request that inserted the same key first simply wins, without an error."""
+        """INSERT … ON CONFLICT DO NOTHING on PostgreSQL and SQLite: the idempotent write behind follow and join; a
+        concurrent request that inserted the same key first simply wins, without an error."""
         await self.session.execute(self.insert_into(model).values(**values).on_conflict_do_nothing())
 
     async def replace_ordered(

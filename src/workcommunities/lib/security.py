@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hmac
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -11,6 +13,7 @@ import anyio.to_thread
 import bcrypt
 import jwt
 import msgspec
+from cachetools import TTLCache
 from sqlalchemy import ColumnElement, bindparam, case
 
 from workcommunities.db.models import Role, User
@@ -34,6 +37,32 @@ class Principal(msgspec.Struct, frozen=True, kw_only=True):
     @property
     def is_admin(self) -> bool:
         return self.role == Role.admin
+
+
+class RecentCallers:
+    """The guards' reading of a caller's account (role and phone), kept for `seconds` per worker for safe requests
+    (GET, HEAD), so that an authenticated read costs its page statement alone (the lookup was a second statement on
+    every one: bench/README.md). A write always reads its caller afresh, and checks again just before its commit.
+    Roles never change; an account erased through this worker is forgotten at once (`forget`), one erased through
+    another worker can still read for up to `seconds` (writing nothing: the one GET that writes, the lazy profile,
+    writes only for a live account). 0 switches it off (AUTH_CACHE_SECONDS)."""
+
+    def __init__(self, seconds: float, *, size: int = 10_000, timer: Callable[[], float] = time.monotonic) -> None:
+        self._accounts: TTLCache[UUID, tuple[str, str | None]] | None = (
+            TTLCache(size, seconds, timer) if seconds > 0 else None
+        )
+
+    def get(self, user_id: UUID) -> tuple[str, str | None] | None:
+        """The account's role and phone if read less than `seconds` ago."""
+        return self._accounts.get(user_id) if self._accounts is not None else None
+
+    def put(self, user_id: UUID, role: str, phone: str | None) -> None:
+        if self._accounts is not None:
+            self._accounts[user_id] = (role, phone)
+
+    def forget(self, user_id: UUID) -> None:
+        if self._accounts is not None:
+            self._accounts.pop(user_id, None)
 
 
 def phone_privacy(viewer: Principal | None, user_id: UUID) -> dict[str, Any]:

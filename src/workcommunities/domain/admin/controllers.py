@@ -77,7 +77,8 @@ class AdminCompanyController(Controller):
         accounts: NamedDependency[UserService],
         scope: Scope,
     ) -> StatusOk:
-        await companies.delete_company(company_id, accounts, app_state(scope).media_storage)
+        state = app_state(scope)
+        await companies.delete_company(company_id, accounts, state.media_storage, state.recent_callers)
         return StatusOk()
 
 

@@ -7,7 +7,8 @@
   this user` when there is none);
 - `require_admin`: role admin.
 
-The guards read the role from the database on every request, never from the token. `caller`, `viewer` and `company`
+The guards read the role from the database, never from the token: on every write, and on reads once a second per
+worker (`RecentCallers`, lib/security.py). `caller`, `viewer` and `company`
 are declared once, in app.py, and `document_security` writes the OpenAPI bearer requirement of every route from its
 guards, so no route declares it.
 """
@@ -28,9 +29,10 @@ from workcommunities.db.engine import SAFE_METHODS, DatabaseConfig, before_commi
 from workcommunities.db.models import Role
 from workcommunities.domain.users.repositories import UserRepository
 from workcommunities.lib.audit import set_actor
-from workcommunities.lib.errors import FORBIDDEN
+from workcommunities.lib.dependencies import app_state
+from workcommunities.lib.errors import FORBIDDEN, USER_NOT_FOUND
 from workcommunities.lib.schema import parse_id
-from workcommunities.lib.security import BEARER, Principal, decode_token
+from workcommunities.lib.security import BEARER, Principal, RecentCallers, decode_token
 from workcommunities.settings import Settings
 
 AnyConnection = ASGIConnection[Any, Any, Any, Any]
@@ -44,27 +46,34 @@ async def authenticate(connection: AnyConnection) -> Principal:
     scheme, _, credentials = connection.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not credentials.strip():
         raise NotAuthorizedException("Not authenticated")
-    settings: Settings = connection.app.state.settings
+    state = app_state(connection.scope)
+    settings: Settings = state.settings
     try:
         claims = decode_token(settings, credentials.strip())
     except jwt.InvalidTokenError as exc:
         raise NotAuthorizedException(INVALID_TOKEN) from exc
     if (user_id := parse_id(claims["sub"])) is None:
         raise NotAuthorizedException(INVALID_TOKEN)
-    config: DatabaseConfig = connection.app.state.db_config
-    users = UserRepository(session=config.provide_session(connection.app.state, connection.scope))
-    if (row := await users.role_and_phone(user_id)) is None:
-        raise NotAuthorizedException("User not found")
+    config: DatabaseConfig = state.db_config
+    callers: RecentCallers = state.recent_callers
+    users = UserRepository(session=config.provide_session(state, connection.scope))
+    safe = connection.scope.get("method") in SAFE_METHODS
+    if (account := callers.get(user_id) if safe else None) is None:
+        if (row := await users.role_and_phone(user_id)) is None:
+            callers.forget(user_id)  # erased through another worker: its reads stop here too
+            raise NotAuthorizedException(USER_NOT_FOUND)
+        account = (Role(row.role), row.phone)
+        callers.put(user_id, *account)
     claimed = claims.get("company_id")
     principal = Principal(
         user_id=user_id,
-        role=Role(row.role),
-        phone=row.phone,
+        role=account[0],
+        phone=account[1],
         claimed_company_id=parse_id(claimed) if isinstance(claimed, str) else None,
     )
     connection.scope["user"] = principal
     set_actor(users.session, user_id, principal.role)  # who the audit log names for this request's writes
-    if connection.scope.get("method") not in SAFE_METHODS:
+    if not safe:
         # A write whose caller's account is erased meanwhile must not put anything back on it: checked again in
         # the write's own transaction (domain/users/services.py `erase`).
         before_commit(users.session, lambda: _still_live(users, user_id))
@@ -73,7 +82,7 @@ async def authenticate(connection: AnyConnection) -> Principal:
 
 async def _still_live(users: UserRepository, user_id: UUID) -> None:
     if not await users.still_live(user_id):
-        raise NotAuthorizedException("User not found")
+        raise NotAuthorizedException(USER_NOT_FOUND)
 
 
 async def require_user(connection: AnyConnection, _: BaseRouteHandler) -> None:

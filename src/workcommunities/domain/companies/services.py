@@ -26,7 +26,7 @@ from workcommunities.lib.errors import NO_COMPANY, OTHER_ROLE, Conflict, Forbidd
 from workcommunities.lib.pagination import Page
 from workcommunities.lib.repository import Service, Uses
 from workcommunities.lib.schema import present
-from workcommunities.lib.security import Principal
+from workcommunities.lib.security import Principal, RecentCallers
 
 
 class CompanyService(Service[Company, CompanyRepository]):
@@ -94,7 +94,9 @@ class CompanyService(Service[Company, CompanyRepository]):
                 raise Conflict(OTHER_ROLE)
         return await self.repository.out(company_id)
 
-    async def delete_company(self, company_id: UUID, accounts: UserService, storage: MediaStorage) -> None:
+    async def delete_company(
+        self, company_id: UUID, accounts: UserService, storage: MediaStorage, callers: RecentCallers
+    ) -> None:
         """An admin deletes a company's account: its communities are archived, the company leaves every read with
         its phone and e-mail cleared (the row stays, so its archived communities keep their company), and its owner's
         account is erased as a student's would be (`UserService.erase`) unless they own another live company.
@@ -107,7 +109,7 @@ class CompanyService(Service[Company, CompanyRepository]):
             Company(id=company_id, phone=None, email=None, owner_user_id=None, deleted_at=datetime.now(UTC))
         )
         if owner is not None and await self.repository.oldest_owned(owner) is None:
-            await accounts.erase(owner, storage, missing_ok=True)
+            await accounts.erase(owner, storage, callers, missing_ok=True)
 
     # --- follows --------------------------------------------------------------------------------------------------
 

@@ -92,7 +92,8 @@ class ProfileController(Controller):
     ) -> StatusOk:
         if caller.role != Role.student:
             raise Forbidden(NOT_A_STUDENT)
-        await accounts.erase(caller.user_id, app_state(scope).media_storage)
+        state = app_state(scope)
+        await accounts.erase(caller.user_id, state.media_storage, state.recent_callers)
         return StatusOk()
 
     @get(

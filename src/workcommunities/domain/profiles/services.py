@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from uuid import UUID
 
+from litestar.exceptions import NotAuthorizedException
+
 from workcommunities.db import AnyRow
 from workcommunities.db.models import Profile, ProfileSkill, ProfileStatus, User
 from workcommunities.domain.communities.schemas import CommunityOut
@@ -32,7 +34,7 @@ from workcommunities.domain.profiles.schemas import (
 from workcommunities.domain.reference.repositories import SkillRepository, StatusRepository
 from workcommunities.domain.reference.schemas import SkillOut, StatusOut
 from workcommunities.domain.users.repositories import ProfileRepository, UserRepository
-from workcommunities.lib.errors import NotFound
+from workcommunities.lib.errors import USER_NOT_FOUND, NotFound
 from workcommunities.lib.repository import Service, Uses
 from workcommunities.lib.schema import present, wire_datetime
 
@@ -87,16 +89,16 @@ class ProfileService(Service[Profile, ProfileRepository]):
         if (row := await self.repository.own(user_id, now, JOINED_EVENTS_LIMIT)) is None:
             await self.repository.create_missing(user_id)
             row = await self.repository.own(user_id, now, JOINED_EVENTS_LIMIT)
-        if row is None:  # the user itself is gone (deleted by a racing request)
-            raise NotFound()
+        if row is None:  # the caller's account is gone (erased by a racing request): no profile is put back
+            raise NotAuthorizedException(USER_NOT_FOUND)
         return row
 
     async def _profile_id_for_update(self, user_id: UUID) -> UUID:
         if (profile_id := await self.repository.id_for_update(user_id)) is None:
             await self.repository.create_missing(user_id)
             profile_id = await self.repository.id_for_update(user_id)
-        if profile_id is None:
-            raise NotFound()
+        if profile_id is None:  # as in `_own`
+            raise NotAuthorizedException(USER_NOT_FOUND)
         return profile_id
 
 

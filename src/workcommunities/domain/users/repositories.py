@@ -177,8 +177,13 @@ class ProfileRepository(Repository[Profile]):
 
     async def create_missing(self, user_id: UUID) -> None:
         """A user without a profile (imported data) gets an empty one; a racing request that created it first
-        simply wins (unique profile.user_id)."""
-        await self.insert_ignore(Profile, user_id=user_id)
+        simply wins (unique profile.user_id). Only for a live account: a read made with the token of an account
+        erased meanwhile (a caller read before the erasure, `RecentCallers`) puts nothing back. The account's row is
+        key-share locked, so an erasure in flight is waited for and then seen."""
+        live = select(User.id).where(User.id == user_id, User.erased_at.is_(None)).with_for_update(key_share=True)
+        await self.session.execute(
+            self.insert_into(Profile).from_select([Profile.user_id], live).on_conflict_do_nothing()
+        )
 
     async def id_for_update(self, user_id: UUID) -> UUID | None:
         """The profile's id, its row locked until commit: concurrent PATCHes of one profile apply one by one."""

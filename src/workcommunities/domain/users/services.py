@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from uuid import UUID
 
+from workcommunities.db.engine import after_commit
 from workcommunities.db.models import Profile, Role, User
 from workcommunities.domain.communities.schemas import CommunityForUserOut
 from workcommunities.domain.events.repositories import EventRepository
@@ -17,7 +18,7 @@ from workcommunities.lib import audit
 from workcommunities.lib.errors import BadRequest, NotFound
 from workcommunities.lib.pagination import Page
 from workcommunities.lib.repository import Service, Uses
-from workcommunities.lib.security import Principal, hash_password, phone_privacy
+from workcommunities.lib.security import Principal, RecentCallers, hash_password, phone_privacy
 
 
 class UserService(Service[User, UserRepository]):
@@ -51,13 +52,16 @@ class UserService(Service[User, UserRepository]):
         lists = await self.profiles.lists(row, row.profile_id, user_id, CommunityForUserOut)
         return UserDetailOut.from_row(row, **phone_privacy(viewer, user_id), **lists)
 
-    async def erase(self, user_id: UUID, storage: MediaStorage, *, missing_ok: bool = False) -> None:
+    async def erase(
+        self, user_id: UUID, storage: MediaStorage, callers: RecentCallers, *, missing_ok: bool = False
+    ) -> None:
         """Erase an account (152-FZ, GDPR Art. 17): its phone, e-mail, password, profile with skills and statuses,
         memberships, company follows, event places (the first in line moves up), login codes, and the files it
         uploaded that nothing else shows (`storage` holds them). The row stays as an anonymous tombstone, so nothing
-        pointing at it breaks; its tokens stop working at once (the guards read only live accounts, and a write in
-        flight is refused before its commit: guards.py) and its phone may sign up again as a new user. Recorded in
-        the audit log. Unknown or already erased: 404 (nothing to do with `missing_ok`)."""
+        pointing at it breaks; its tokens stop working at once for writes (the guards read only live accounts, and a
+        write in flight is refused before its commit: guards.py) and for reads through this worker (`callers`
+        forgets it once committed; other workers within a second) and its phone may sign up again as a new user.
+        Recorded in the audit log. Unknown or already erased: 404 (nothing to do with `missing_ok`)."""
         if (user := await self.repository.locked_for_erasure(user_id)) is None:
             if missing_ok:
                 return
@@ -70,3 +74,8 @@ class UserService(Service[User, UserRepository]):
         audit.record(self.repository.session, "erase", "user", user_id, changes)
         await self.update(User(id=user_id, calendar_token_hash=None, erased_at=datetime.now(UTC), **erased))
         await MediaService(self.repository.session, storage, 0).erase_uploads(user_id, avatar)
+        after_commit(self.repository.session, lambda: _forget(callers, user_id))
+
+
+async def _forget(callers: RecentCallers, user_id: UUID) -> None:
+    callers.forget(user_id)
