@@ -43,8 +43,10 @@ migrate: install
 seed: install
 	$(BIN)/workcommunities seed reference
 
+# One pytest worker per core (pytest-xdist): each has its own databases, data folders and Redis database.
+TEST_WORKERS ?= auto
 test: install lint typecheck
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS)
 
 # Schemathesis against our own OpenAPI on a served test database, once per role (tests/fuzz; the rules it follows are
 # in schemathesis.toml). `make test` runs the same with FUZZ_CASES=3 and a fixed seed; here every run draws new cases.

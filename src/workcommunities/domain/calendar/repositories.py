@@ -1,16 +1,18 @@
 """The SQL of the calendar feeds: events as calendars show them, and the owner of a calendar token.
 
-The personal feed is two indexed statements whatever its size: the owner by the token's hash (unique index), then
-the owner's participations (primary key, user first) joined to their events.
+The personal feed is one statement whatever its size (two on SQLite): the owner by the token's hash (unique index),
+and laterally the owner's participations (primary key, user first) joined to their events.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
-from sqlalchemy import bindparam, case, select
+from sqlalchemy import ColumnElement, bindparam, case, func, select, true
 
+from workcommunities.db import AnySelect
 from workcommunities.db.models import Content, EventParticipant, ParticipationStatus, User
 from workcommunities.domain.calendar.schemas import CalendarEntry
 from workcommunities.domain.content.repositories import VISIBLE, in_live_communities
@@ -31,18 +33,36 @@ ENTRY = select(
 EVENT_ENTRY = ENTRY.where(Content.id == bindparam("event_id"), VISIBLE)
 UPCOMING = Content.event_date >= bindparam("now")
 # Upcoming events soonest first, then the recent past latest first: the limit drops the oldest past events first.
-GOING = (
-    in_live_communities(ENTRY)
-    .join(EventParticipant, EventParticipant.content_id == Content.id)
-    .where(
-        EventParticipant.user_id == bindparam("user_id"),
-        EventParticipant.status == ParticipationStatus.going.value,
-        Content.event_date >= bindparam("since"),
+FEED_ORDER = (case((UPCOMING, 0), else_=1), case((UPCOMING, Content.event_date)), Content.event_date.desc(), Content.id)
+OWNER = select(User.id).where(User.calendar_token_hash == bindparam("token_hash"))
+
+
+def _going(user_id: ColumnElement[UUID]) -> AnySelect:
+    """The events of live communities from `since` on that `user_id` is going to (not waitlisted), in the feed's
+    order (also as `position`)."""
+    return (
+        in_live_communities(ENTRY.add_columns(func.row_number().over(order_by=FEED_ORDER).label("position")))
+        .join(EventParticipant, EventParticipant.content_id == Content.id)
+        .where(
+            EventParticipant.user_id == user_id,
+            EventParticipant.status == ParticipationStatus.going.value,
+            Content.event_date >= bindparam("since"),
+        )
+        .order_by(*FEED_ORDER)
+        .limit(FEED_LIMIT)
     )
-    .order_by(case((UPCOMING, 0), else_=1), case((UPCOMING, Content.event_date)), Content.event_date.desc(), Content.id)
-    .limit(FEED_LIMIT)
+
+
+# PostgreSQL: the token's owner and, laterally, their events. No row: no such token; one row of NULL event columns:
+# the owner goes to nothing. SQLite has no LATERAL: the owner, then `GOING`.
+_OWNER = OWNER.subquery("owner")
+_GOING = _going(_OWNER.c.id).lateral("going")
+FEED = (
+    select(_OWNER.c.id.label("owner_id"), *_GOING.c)
+    .select_from(_OWNER.outerjoin(_GOING, true()))
+    .order_by(_GOING.c.position)
 )
-TOKEN_OWNER = select(User.id).where(User.calendar_token_hash == bindparam("token_hash"))
+GOING = _going(bindparam("user_id"))
 
 
 class CalendarRepository(Repository[Content]):
@@ -53,16 +73,19 @@ class CalendarRepository(Repository[Content]):
         row = await self.row(EVENT_ENTRY, {"event_id": event_id})
         return CalendarEntry.from_row(row) if row is not None else None
 
-    async def going(self, user_id: UUID, now: datetime, since: datetime) -> list[CalendarEntry]:
-        """The events of live communities from `since` on that the user is going to (not waitlisted)."""
-        rows = await self.rows(GOING, {"user_id": user_id, "now": now, "since": since})
-        return [CalendarEntry.from_row(row) for row in rows]
+    async def feed(self, token_hash: str, now: datetime, since: datetime) -> list[CalendarEntry] | None:
+        """The events of live communities from `since` on that the token's owner is going to (not waitlisted), or
+        None when no user holds the token: one statement on PostgreSQL, two on SQLite."""
+        params: dict[str, Any] = {"token_hash": token_hash, "now": now, "since": since}
+        if self._dialect.name == "postgresql":
+            rows = await self.rows(FEED, params)
+            return [CalendarEntry.from_row(row) for row in rows if row.id is not None] if rows else None
+        if (user_id := await self.session.scalar(OWNER, params)) is None:
+            return None
+        return [CalendarEntry.from_row(row) for row in await self.rows(GOING, {**params, "user_id": user_id})]
 
 
 class CalendarTokenRepository(Repository[User]):
     """The users' calendar tokens: `calendar_token_hash` is written with the generic `update`."""
 
     model_type = User
-
-    async def owner(self, token_hash: str) -> UUID | None:
-        return await self.session.scalar(TOKEN_OWNER, {"token_hash": token_hash})

@@ -50,11 +50,10 @@ class CalendarService(Service[Content, CalendarRepository]):
     async def feed(self, file: str) -> bytes:
         """The personal feed named by `<token>.ics`: the events the token's owner is going to in live communities,
         upcoming ones first, then those of the last `RECENT` days. An unknown, revoked or malformed token → 404."""
-        found = FEED_FILE.fullmatch(file)
-        if found is None or (user_id := await self.tokens.owner(token_hash(found[1]))) is None:
-            raise NotFound()
         now = datetime.now(UTC)
-        entries = await self.repository.going(user_id, now, since=now - RECENT)
+        found = FEED_FILE.fullmatch(file)
+        if found is None or (entries := await self.repository.feed(token_hash(found[1]), now, now - RECENT)) is None:
+            raise NotFound()
         return ics.calendar(entries, self.base_url, name=FEED_NAME)
 
     async def issue_token(self, user_id: UUID) -> CalendarTokenOut:
