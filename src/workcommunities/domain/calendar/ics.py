@@ -5,9 +5,11 @@ property types here; nothing writes a content line by hand."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from datetime import UTC, datetime, timedelta
 
+import msgspec
+from cachetools import LRUCache
 from icalendar import Calendar, Event, Timezone, TimezoneStandard, vDuration, vText
 
 from workcommunities.domain.calendar.schemas import CalendarEntry
@@ -26,22 +28,38 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 def calendar(entries: Iterable[CalendarEntry], base_url: str, *, name: str | None = None) -> bytes:
     """A VCALENDAR of `entries`; `name` makes it a subscribed feed (X-WR-CALNAME and a refresh interval).
-    `base_url` (no trailing slash) makes each event's URL absolute."""
-    document = Calendar()
-    document.add("prodid", PRODID)
-    document.add("version", "2.0")
-    document.add("calscale", "GREGORIAN")
-    document.add("method", "PUBLISH")
-    if name is not None:
-        # The library types X- properties by their value only: the property types are given here.
-        document.add("x-wr-calname", vText(_text(name)))
-        document.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
-        document.add("x-published-ttl", vDuration(REFRESH))
-    for entry in entries:
-        document.add_component(_event(entry, base_url))
-    if not document.subcomponents:  # RFC 5545 wants one component at least: an empty feed names its time zone
-        document.add_component(_UTC)
-    return document.to_ical()
+    `base_url` (no trailing slash) makes each event's URL absolute. The calendar's own lines and each event are
+    written once and kept (`_RENDERED`): the library takes longer to write a feed than the database to read it."""
+    events = [_rendered(entry, base_url) for entry in entries]
+    # RFC 5545 wants one component at least: an empty feed names its time zone.
+    return _head(name) + b"".join(events or [_UTC]) + _END
+
+
+def _head(name: str | None) -> bytes:
+    """The VCALENDAR's own lines, up to its components."""
+    if (head := _RENDERED.get(("head", name))) is None:
+        document = Calendar()
+        document.add("prodid", PRODID)
+        document.add("version", "2.0")
+        document.add("calscale", "GREGORIAN")
+        document.add("method", "PUBLISH")
+        if name is not None:
+            # The library types X- properties by their value only: the property types are given here.
+            document.add("x-wr-calname", vText(_text(name)))
+            document.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
+            document.add("x-published-ttl", vDuration(REFRESH))
+        written = document.to_ical()
+        assert written.endswith(_END)
+        head = _RENDERED[("head", name)] = written.removesuffix(_END)
+    return head
+
+
+def _rendered(entry: CalendarEntry, base_url: str) -> bytes:
+    """One VEVENT, kept by everything it is written from (an edited event is written anew)."""
+    key = (msgspec.structs.astuple(entry), base_url)
+    if (written := _RENDERED.get(key)) is None:
+        written = _RENDERED[key] = _event(entry, base_url).to_ical()
+    return written
 
 
 def _utc() -> Timezone:
@@ -56,7 +74,10 @@ def _utc() -> Timezone:
     return zone
 
 
-_UTC = _utc()
+_UTC = _utc().to_ical()
+_END = b"END:VCALENDAR\r\n"
+# Events as written, by what they are written from; the oldest read goes first (a few hundred KB at most).
+_RENDERED: LRUCache[Hashable, bytes] = LRUCache(maxsize=1024)
 
 
 def _event(entry: CalendarEntry, base_url: str) -> Event:
