@@ -53,9 +53,10 @@ def redis_url() -> Iterator[str]:
     15), else a `redis-server` started here on a free port for the session. Never skipped: without either, the
     tests fail and say what to install."""
     if port_open("127.0.0.1", 6379):
-        # A database of its own per pytest-xdist worker (gw0 → 15, gw1 → 14 …): their limits never share a key.
+        # A database of its own per pytest-xdist worker (gw0 → 15, gw1 → 14 … gw7 → 8, then again), never the
+        # low ones a developer's own data is likely in: their limits never share a key.
         worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
-        yield f"redis://127.0.0.1:6379/{15 - worker % 16}"
+        yield f"redis://127.0.0.1:6379/{15 - worker % 8}"
         return
     binary = shutil.which("redis-server")
     if binary is None:

@@ -8,7 +8,7 @@ from uuid import UUID
 
 import httpx
 from litestar import Litestar
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, text, update
 
 from tests.conftest import CallerClock, StatementCounter
 from tests.helpers import Api, bearer, claims, new_phone, payload, upload
@@ -364,12 +364,14 @@ async def test_a_write_refused_to_an_erased_account_ends_its_reads(
 
 
 async def test_a_read_racing_the_erasure_puts_no_profile_back(
-    client: httpx.AsyncClient, api: Api, app: Litestar
+    client: httpx.AsyncClient, api: Api, app: Litestar, caller_clock: CallerClock
 ) -> None:
     """The one GET that writes, the profile a user without one gets on first read, waits for an erasure in flight
     (its account row locked for it) and then sees it: nothing is put back."""
     token = await api.student()
     user_id = UUID(claims(token)["sub"])
+    # The guard's reading of the account is kept (RecentCallers): the racing read goes straight to the profile.
+    assert (await client.get("/profiles/me", headers=bearer(token))).status_code == 200
     async with app.state.db_config.get_session() as session:  # an imported user's missing profile
         await session.execute(delete(Profile).where(Profile.user_id == user_id))
         await session.commit()
@@ -377,8 +379,16 @@ async def test_a_read_racing_the_erasure_puts_no_profile_back(
         await erasing.execute(select(User.id).where(User.id == user_id).with_for_update())  # as the erasure locks it
         await erasing.execute(update(User).where(User.id == user_id).values(erased_at=func.now(), phone=None))
         read = asyncio.create_task(client.get("/profiles/me", headers=bearer(token)))
-        await asyncio.sleep(0.5)  # its guard reads the account as it was; its insert waits
+        await asyncio.sleep(0.5)  # its insert waits for the lock (PostgreSQL) or the database's write lock (SQLite)
         assert not read.done()
+        if erasing.bind.dialect.name == "postgresql":
+            async with app.state.db_config.get_session() as watcher:
+                waiting = text(
+                    "SELECT query FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+                )
+                assert [query.split()[:3] for query in await watcher.scalars(waiting)] == [
+                    ["INSERT", "INTO", "profile"]
+                ]
         await erasing.commit()
     response = await read
     assert (response.status_code, response.json()) == (401, {"detail": "User not found"})

@@ -11,7 +11,7 @@ import httpx
 from litestar import Litestar
 from sqlalchemy import Executable, delete, func, select
 
-from tests.conftest import StatementCounter
+from tests.conftest import CallerClock, StatementCounter
 from tests.helpers import Api, bearer, claims, new_phone
 from tests.shapes import COMMUNITY_KEYS, COMPANY_KEYS, MEDIA_KEYS, SKILL_KEYS
 from tests.shapes import COMPANY_DETAIL_KEYS as DETAIL_KEYS
@@ -426,18 +426,20 @@ async def test_followed_list(client: httpx.AsyncClient, app: Litestar, api: Api)
 
 
 async def test_followed_list_costs_the_same_for_1_and_25(
-    client: httpx.AsyncClient, app: Litestar, api: Api, statements: StatementCounter
+    client: httpx.AsyncClient, app: Litestar, api: Api, statements: StatementCounter, caller_clock: CallerClock
 ) -> None:
     token = await api.student()
     skill_ids = [s["id"] for s in await skills(client)][:2]
     first = await insert_company(app, "First", skill_ids=skill_ids)
     await client.post(f"/companies/{first}/follow", headers=bearer(token))
+    caller_clock.expire()
     with statements:
         assert len((await client.get("/companies/me/followed", headers=bearer(token))).json()) == 1
     single = statements.count
     for n in range(24):
         company_id = await insert_company(app, f"Next {n:02d}", skill_ids=skill_ids)
         await client.post(f"/companies/{company_id}/follow", headers=bearer(token))
+    caller_clock.expire()
     with statements:
         body = (await client.get("/companies/me/followed", headers=bearer(token))).json()
     assert len(body) == 25 and all(len(c["skills"]) == 2 for c in body)

@@ -13,7 +13,7 @@ import pytest
 from litestar import Litestar
 from sqlalchemy import Executable, select
 
-from tests.conftest import StatementCounter
+from tests.conftest import CallerClock, StatementCounter
 from tests.helpers import Api, bearer, claims
 from tests.shapes import EVENT_KEYS, SKILL_KEYS, SPHERE_KEYS
 from workcommunities.db.models import Community, Content, ContentSkill, EventParticipant
@@ -535,7 +535,7 @@ async def test_delete_removes_the_event_and_its_participants(
 
 
 async def test_lists_cost_the_same_statements_for_1_and_25_events(
-    client: httpx.AsyncClient, api: Api, app: Litestar, statements: StatementCounter
+    client: httpx.AsyncClient, api: Api, app: Litestar, statements: StatementCounter, caller_clock: CallerClock
 ) -> None:
     token, community_id = await company_with_community(api, app)
     skills = await skill_ids(client)
@@ -546,9 +546,11 @@ async def test_lists_cost_the_same_statements_for_1_and_25_events(
         for n in range(existing, target):
             event = await create_event(client, token, community_id, title=f"e{n}", skill_ids=skills[n % 3 : n % 3 + 2])
             await client.post(f"/events/{event['id']}/join", headers=bearer(student))
+        caller_clock.expire()
         with statements:
             upcoming = (await client.get("/events/upcoming", params={"limit": 100})).json()
         counts["upcoming"].append(statements.count)
+        caller_clock.expire()
         with statements:
             mine = (await client.get("/events/my/upcoming", params={"limit": 100}, headers=bearer(student))).json()
         counts["mine"].append(statements.count)

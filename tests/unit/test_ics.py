@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import msgspec
-from icalendar import Calendar
+import pytest
+from icalendar import Calendar, Event
 
 from workcommunities.domain.calendar import ics
 from workcommunities.domain.calendar.schemas import CalendarEntry
@@ -51,3 +52,18 @@ def test_an_empty_feed_names_its_time_zone_and_a_document_without_name_has_none(
     assert [component.name for component in empty.subcomponents] == ["VTIMEZONE"]
     plain = ics.calendar([_entry("One")], "https://api.example.com")
     assert b"X-WR-CALNAME" not in plain and _summaries(plain) == ["One"]
+
+
+def test_an_event_is_written_once_and_a_long_one_each_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    kept, long = _entry("Kept", 7), msgspec.structs.replace(_entry("Long", 8), description="x" * 20_000)
+    written = ics.calendar([kept, long], "https://api.example.com")
+    calls: list[str] = []
+    original = ics._event
+
+    def counted(entry: CalendarEntry, base_url: str) -> Event:
+        calls.append(entry.title)
+        return original(entry, base_url)
+
+    monkeypatch.setattr(ics, "_event", counted)
+    assert ics.calendar([kept, long], "https://api.example.com") == written
+    assert calls == ["Long"]  # the kept one came from the cache; the long one (over 8 KB) was written again

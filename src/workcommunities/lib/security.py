@@ -6,7 +6,7 @@ import hmac
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 import anyio.to_thread
@@ -40,29 +40,40 @@ class Principal(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class RecentCallers:
-    """The guards' reading of a caller's account (role and phone), kept for `seconds` per worker for safe requests
-    (GET, HEAD), so that an authenticated read costs its page statement alone (the lookup was a second statement on
-    every one: bench/README.md). A write always reads its caller afresh, and checks again just before its commit.
-    Roles never change; an account erased through this worker is forgotten at once (`forget`), one erased through
-    another worker can still read for up to `seconds` (writing nothing: the one GET that writes, the lazy profile,
-    writes only for a live account). 0 switches it off (AUTH_CACHE_SECONDS)."""
+    """The guards' reading of a student's account (its phone), kept for `seconds` per worker for safe requests (GET,
+    HEAD), so that a student's read costs its page statement alone (the lookup was a second statement on every one:
+    bench/README.md). Only students: what a company or an admin reads depends on who they are now (a company user
+    acts for the companies of their phone, and sees their participants' phones), so their account is read on every
+    request. A write always reads its caller afresh, and checks again just before its commit. Roles never change; an
+    account erased through this worker is forgotten at once (`forget`, and a read already under way cannot keep it
+    again), one erased through another worker can still read for up to `seconds`: its own data is gone, and the one
+    GET that writes, the lazy profile, writes only for a live account. 0 switches it off (AUTH_CACHE_SECONDS)."""
 
     def __init__(self, seconds: float, *, size: int = 10_000, timer: Callable[[], float] = time.monotonic) -> None:
-        self._accounts: TTLCache[UUID, tuple[str, str | None]] | None = (
-            TTLCache(size, seconds, timer) if seconds > 0 else None
-        )
+        self._phones: TTLCache[UUID, str | None] | None = None
+        self._forgotten: TTLCache[UUID, bool] | None = None
+        if seconds > 0:
+            self._phones, self._forgotten = TTLCache(size, seconds, timer), TTLCache(size, seconds, timer)
 
-    def get(self, user_id: UUID) -> tuple[str, str | None] | None:
-        """The account's role and phone if read less than `seconds` ago."""
-        return self._accounts.get(user_id) if self._accounts is not None else None
+    def get(self, user_id: UUID) -> Principal | None:
+        """The student as read less than `seconds` ago."""
+        if self._phones is None or (phone := self._phones.get(user_id, _UNKNOWN)) is _UNKNOWN:
+            return None
+        return Principal(user_id=user_id, role=Role.student, phone=cast(str | None, phone))
 
-    def put(self, user_id: UUID, role: str, phone: str | None) -> None:
-        if self._accounts is not None:
-            self._accounts[user_id] = (role, phone)
+    def put(self, principal: Principal) -> None:
+        if self._phones is None or self._forgotten is None or principal.role != Role.student:
+            return
+        if principal.user_id not in self._forgotten:
+            self._phones[principal.user_id] = principal.phone
 
     def forget(self, user_id: UUID) -> None:
-        if self._accounts is not None:
-            self._accounts.pop(user_id, None)
+        if self._phones is not None and self._forgotten is not None:
+            self._phones.pop(user_id, None)
+            self._forgotten[user_id] = True
+
+
+_UNKNOWN = object()
 
 
 def phone_privacy(viewer: Principal | None, user_id: UUID) -> dict[str, Any]:

@@ -7,8 +7,8 @@
   this user` when there is none);
 - `require_admin`: role admin.
 
-The guards read the role from the database, never from the token: on every write, and on reads once a second per
-worker (`RecentCallers`, lib/security.py). `caller`, `viewer` and `company`
+The guards read the role from the database, never from the token: on every request, except a student's reads, which
+read it once a second per worker (`RecentCallers`, lib/security.py). `caller`, `viewer` and `company`
 are declared once, in app.py, and `document_security` writes the OpenAPI bearer requirement of every route from its
 guards, so no route declares it.
 """
@@ -58,30 +58,30 @@ async def authenticate(connection: AnyConnection) -> Principal:
     callers: RecentCallers = state.recent_callers
     users = UserRepository(session=config.provide_session(state, connection.scope))
     safe = connection.scope.get("method") in SAFE_METHODS
-    if (account := callers.get(user_id) if safe else None) is None:
+    claimed = claims.get("company_id")
+    if (principal := callers.get(user_id) if safe else None) is None:
         if (row := await users.role_and_phone(user_id)) is None:
             callers.forget(user_id)  # erased through another worker: its reads stop here too
             raise NotAuthorizedException(USER_NOT_FOUND)
-        account = (Role(row.role), row.phone)
-        callers.put(user_id, *account)
-    claimed = claims.get("company_id")
-    principal = Principal(
-        user_id=user_id,
-        role=account[0],
-        phone=account[1],
-        claimed_company_id=parse_id(claimed) if isinstance(claimed, str) else None,
-    )
+        principal = Principal(
+            user_id=user_id,
+            role=Role(row.role),
+            phone=row.phone,
+            claimed_company_id=parse_id(claimed) if isinstance(claimed, str) else None,
+        )
+        callers.put(principal)
     connection.scope["user"] = principal
     set_actor(users.session, user_id, principal.role)  # who the audit log names for this request's writes
     if not safe:
         # A write whose caller's account is erased meanwhile must not put anything back on it: checked again in
         # the write's own transaction (domain/users/services.py `erase`).
-        before_commit(users.session, lambda: _still_live(users, user_id))
+        before_commit(users.session, lambda: _still_live(users, callers, user_id))
     return principal
 
 
-async def _still_live(users: UserRepository, user_id: UUID) -> None:
+async def _still_live(users: UserRepository, callers: RecentCallers, user_id: UUID) -> None:
     if not await users.still_live(user_id):
+        callers.forget(user_id)
         raise NotAuthorizedException(USER_NOT_FOUND)
 
 

@@ -55,10 +55,12 @@ def _head(name: str | None) -> bytes:
 
 
 def _rendered(entry: CalendarEntry, base_url: str) -> bytes:
-    """One VEVENT, kept by everything it is written from (an edited event is written anew)."""
+    """One VEVENT, kept by everything it is written from (an edited event is written anew); a long one is not kept."""
     key = (msgspec.structs.astuple(entry), base_url)
     if (written := _RENDERED.get(key)) is None:
-        written = _RENDERED[key] = _event(entry, base_url).to_ical()
+        written = _event(entry, base_url).to_ical()
+        if len(written) <= _KEPT_EVENT_BYTES:
+            _RENDERED[key] = written
     return written
 
 
@@ -76,8 +78,10 @@ def _utc() -> Timezone:
 
 _UTC = _utc().to_ical()
 _END = b"END:VCALENDAR\r\n"
-# Events as written, by what they are written from; the oldest read goes first (a few hundred KB at most).
-_RENDERED: LRUCache[Hashable, bytes] = LRUCache(maxsize=1024)
+# Documents' parts as written, by what they are written from, least recently read out first: at most 1 MB of them
+# (and as much again in their keys, which hold the texts), each event at most 8 KB (a longer one is written each time).
+_KEPT_EVENT_BYTES = 8 * 1024
+_RENDERED: LRUCache[Hashable, bytes] = LRUCache(maxsize=1024 * 1024, getsizeof=len)
 
 
 def _event(entry: CalendarEntry, base_url: str) -> Event:

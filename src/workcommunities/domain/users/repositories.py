@@ -50,7 +50,7 @@ PUBLIC_USER = select(
     Profile.description,
 ).outerjoin(Profile, Profile.user_id == User.id)
 USER_ID: BindParameter[UUID] = bindparam("user_id")  # the statements below are built once, the user bound per request
-# An erased account's tokens authenticate no more (the guards read this on every request).
+# An erased account's tokens authenticate no more (the guards read this on every request but a student's reads).
 ROLE_AND_PHONE = select(User.role, User.phone).where(User.id == USER_ID, User.erased_at.is_(None))
 USER_PAGES = pages(USER_LIST)
 OWN_PROFILE = select(
@@ -72,7 +72,7 @@ class UserRepository(Repository[User]):
     error_messages = repository_errors(duplicate_key=ACCOUNT_EXISTS)
 
     async def role_and_phone(self, user_id: UUID) -> AnyRow | None:
-        """What a request's guard needs of its caller: one indexed lookup, on every authenticated request (so
+        """What a request's guard needs of its caller: one indexed lookup, on most authenticated requests (so
         straight to the driver; `role` comes back as text)."""
         return await self.driver_row(ROLE_AND_PHONE, {"user_id": user_id})
 
@@ -180,7 +180,8 @@ class ProfileRepository(Repository[Profile]):
         simply wins (unique profile.user_id). Only for a live account: a read made with the token of an account
         erased meanwhile (a caller read before the erasure, `RecentCallers`) puts nothing back. The account's row is
         key-share locked, so an erasure in flight is waited for and then seen."""
-        live = select(User.id).where(User.id == user_id, User.erased_at.is_(None)).with_for_update(key_share=True)
+        live = select(User.id).where(User.id == user_id, User.erased_at.is_(None))
+        live = live.with_for_update(read=True, key_share=True)  # FOR KEY SHARE
         await self.session.execute(
             self.insert_into(Profile).from_select([Profile.user_id], live).on_conflict_do_nothing()
         )

@@ -60,8 +60,8 @@ class UserService(Service[User, UserRepository]):
         uploaded that nothing else shows (`storage` holds them). The row stays as an anonymous tombstone, so nothing
         pointing at it breaks; its tokens stop working at once for writes (the guards read only live accounts, and a
         write in flight is refused before its commit: guards.py) and for reads through this worker (`callers`
-        forgets it once committed; other workers within a second) and its phone may sign up again as a new user.
-        Recorded in the audit log. Unknown or already erased: 404 (nothing to do with `missing_ok`)."""
+        forgets it once committed; through others within AUTH_CACHE_SECONDS), and its phone may sign up again as a
+        new user. Recorded in the audit log. Unknown or already erased: 404 (nothing to do with `missing_ok`)."""
         if (user := await self.repository.locked_for_erasure(user_id)) is None:
             if missing_ok:
                 return
