@@ -95,9 +95,9 @@ class UserRepository(Repository[User]):
         return await self.prepared_row(self.prepared("public_user", build), {"user_id": user_id})
 
     async def still_live(self, user_id: UUID) -> bool:
-        """Whether the account is not erased (or is erased by this very transaction), its row share-locked until
-        commit (PostgreSQL): an erasure, which locks it for update, waits for this transaction, or this one for the
-        erasure and then sees it."""
+        """Whether the account is not erased (or is erased by this very transaction), its row locked until commit
+        (PostgreSQL, FOR NO KEY UPDATE: `key_share` alone): an erasure, which locks it for update, waits for this
+        transaction, or this one for the erasure and then sees it."""
         if self.session.info.get(ERASED_HERE) == user_id:
             return True
         query = select(User.id).where(User.id == user_id, User.erased_at.is_(None)).with_for_update(key_share=True)
