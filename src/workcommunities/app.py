@@ -50,7 +50,7 @@ from workcommunities.lib.logs import configure_logging, request_context, request
 from workcommunities.lib.metrics import enable_metrics
 from workcommunities.lib.pagination import NEXT_CURSOR
 from workcommunities.lib.schema import TYPE_DECODERS, BodySchemaPlugin
-from workcommunities.lib.security import RecentCallers
+from workcommunities.lib.security import RecentCallers, VerifiedTokens
 from workcommunities.lib.sms import build_sms_sender
 from workcommunities.settings import Settings, load_settings
 
@@ -148,6 +148,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "sms_sender": sms_sender,
                 "login_throttle": login_throttle,
                 "recent_callers": RecentCallers(settings.auth_cache_seconds),
+                "verified_tokens": VerifiedTokens(settings),
                 # Built here so that a bad storage configuration stops the start, not the first upload.
                 "media_storage": build_storage(settings),
             }

@@ -34,7 +34,7 @@ from workcommunities.domain.auth.guards import (
 )
 from workcommunities.domain.companies.deps import provide_company
 from workcommunities.lib.errors import exception_handlers
-from workcommunities.lib.security import Principal, RecentCallers
+from workcommunities.lib.security import Principal, RecentCallers, VerifiedTokens
 
 
 def _who(request: Request[Any, Any, Any]) -> dict[str, Any]:
@@ -81,7 +81,12 @@ async def guarded(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
             "company": Provide(provide_company),
         },
         state=State(
-            {"settings": settings, "db_config": db_config, "recent_callers": RecentCallers(settings.auth_cache_seconds)}
+            {
+                "settings": settings,
+                "db_config": db_config,
+                "recent_callers": RecentCallers(settings.auth_cache_seconds),
+                "verified_tokens": VerifiedTokens(settings),
+            }
         ),
         on_shutdown=[db_config.get_engine().dispose],
     )

@@ -13,11 +13,12 @@ import anyio.to_thread
 import bcrypt
 import jwt
 import msgspec
-from cachetools import TTLCache
+from cachetools import TLRUCache, TTLCache
 from sqlalchemy import ColumnElement, bindparam, case
 
 from workcommunities.db.models import Role, User
 from workcommunities.lib.aggregate import text_constant
+from workcommunities.lib.schema import parse_id
 from workcommunities.settings import Settings
 
 # OpenAPI security requirement of the routes behind a guard (the scheme is declared in app.py).
@@ -122,14 +123,45 @@ def issue_token(settings: Settings, user: User, company_id: UUID | None = None) 
     return jwt.encode(claims, settings.jwt_secret, algorithm=settings.jwt_alg)
 
 
-def decode_token(settings: Settings, token: str) -> dict[str, Any]:
+class Claims(msgspec.Struct, frozen=True, kw_only=True):
+    """What a verified access token says: whose it is, the company it was issued for (a hint), when it expires."""
+
+    user_id: UUID
+    company_id: UUID | None
+    expires: int
+
+
+def decode_token(settings: Settings, token: str) -> Claims:
     """Verified claims; raises jwt.InvalidTokenError for any bad, expired or incomplete token."""
     claims: dict[str, Any] = jwt.decode(
         token, settings.jwt_secret, algorithms=[settings.jwt_alg], options={"require": ["exp", "sub", "type"]}
     )
-    if claims.get("type") != "access" or not isinstance(claims.get("sub"), str):
+    subject, company = claims.get("sub"), claims.get("company_id")
+    if claims.get("type") != "access" or not isinstance(subject, str) or (user_id := parse_id(subject)) is None:
         raise jwt.InvalidTokenError("not an access token")
-    return claims
+    return Claims(
+        user_id=user_id,
+        company_id=parse_id(company) if isinstance(company, str) else None,
+        expires=int(claims["exp"]),
+    )
+
+
+class VerifiedTokens:
+    """Access tokens whose signature and claims this worker has checked, kept until they expire: a token's claims
+    never change, and checking them again cost about a tenth of a signed-in read (bench/README.md). Keyed by the
+    whole token, so only the very token that was verified matches; `size` bounds the tokens kept (least recently
+    used go first)."""
+
+    def __init__(self, settings: Settings, *, size: int = 4096, timer: Callable[[], float] = time.time) -> None:
+        self._settings = settings
+        # An entry lives until its token's `exp` (wall-clock seconds, as the token's), the instant PyJWT refuses it.
+        self._claims: TLRUCache[str, Claims] = TLRUCache(size, lambda _, claims, __: claims.expires, timer)
+
+    def claims(self, token: str) -> Claims:
+        """As `decode_token`."""
+        if (claims := self._claims.get(token)) is None:
+            claims = self._claims[token] = decode_token(self._settings, token)
+        return claims
 
 
 # --- passwords ----------------------------------------------------------------------------------------------------

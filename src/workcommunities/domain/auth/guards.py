@@ -31,9 +31,7 @@ from workcommunities.domain.users.repositories import UserRepository
 from workcommunities.lib.audit import set_actor
 from workcommunities.lib.dependencies import app_state
 from workcommunities.lib.errors import FORBIDDEN, USER_NOT_FOUND
-from workcommunities.lib.schema import parse_id
-from workcommunities.lib.security import BEARER, Principal, RecentCallers, decode_token
-from workcommunities.settings import Settings
+from workcommunities.lib.security import BEARER, Principal, RecentCallers, VerifiedTokens
 
 AnyConnection = ASGIConnection[Any, Any, Any, Any]
 INVALID_TOKEN = "Invalid token"  # noqa: S105 - a detail string, not a secret
@@ -47,35 +45,29 @@ async def authenticate(connection: AnyConnection) -> Principal:
     if scheme.lower() != "bearer" or not credentials.strip():
         raise NotAuthorizedException("Not authenticated")
     state = app_state(connection.scope)
-    settings: Settings = state.settings
+    tokens: VerifiedTokens = state.verified_tokens
     try:
-        claims = decode_token(settings, credentials.strip())
+        claims = tokens.claims(credentials.strip())
     except jwt.InvalidTokenError as exc:
         raise NotAuthorizedException(INVALID_TOKEN) from exc
-    if (user_id := parse_id(claims["sub"])) is None:
-        raise NotAuthorizedException(INVALID_TOKEN)
     config: DatabaseConfig = state.db_config
     callers: RecentCallers = state.recent_callers
-    users = UserRepository(session=config.provide_session(state, connection.scope))
+    session = config.provide_session(state, connection.scope)
     safe = connection.scope.get("method") in SAFE_METHODS
-    claimed = claims.get("company_id")
-    if (principal := callers.get(user_id) if safe else None) is None:
-        if (row := await users.role_and_phone(user_id)) is None:
-            callers.forget(user_id)  # erased through another worker: its reads stop here too
+    if (principal := callers.get(claims.user_id) if safe else None) is None:
+        if (row := await UserRepository(session=session).role_and_phone(claims.user_id)) is None:
+            callers.forget(claims.user_id)  # erased through another worker: its reads stop here too
             raise NotAuthorizedException(USER_NOT_FOUND)
         principal = Principal(
-            user_id=user_id,
-            role=Role(row.role),
-            phone=row.phone,
-            claimed_company_id=parse_id(claimed) if isinstance(claimed, str) else None,
+            user_id=claims.user_id, role=Role(row.role), phone=row.phone, claimed_company_id=claims.company_id
         )
         callers.put(principal)
     connection.scope["user"] = principal
-    set_actor(users.session, user_id, principal.role)  # who the audit log names for this request's writes
+    set_actor(session, principal.user_id, principal.role)  # who the audit log names for this request's writes
     if not safe:
         # A write whose caller's account is erased meanwhile must not put anything back on it: checked again in
         # the write's own transaction (domain/users/services.py `erase`).
-        before_commit(users.session, lambda: _still_live(users, callers, user_id))
+        before_commit(session, lambda: _still_live(UserRepository(session=session), callers, principal.user_id))
     return principal
 
 
