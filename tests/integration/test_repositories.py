@@ -3,13 +3,16 @@ them into the contract's answers."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import httpx
 import pytest
 from advanced_alchemy.exceptions import IntegrityError, NotFoundError, RepositoryError
 from litestar import Litestar
+from sqlalchemy import event
 
 from tests.helpers import new_phone
-from workcommunities.db.models import Company, User
+from workcommunities.db.models import Community, Company, User
 from workcommunities.domain.companies.repositories import CompanyRepository
 from workcommunities.domain.users.repositories import UserRepository
 from workcommunities.lib.errors import exception_handlers
@@ -43,3 +46,35 @@ async def test_duplicate_keys_and_missing_rows_carry_the_repositorys_details(
             await companies.get(parse_id("0" * 32))
         response = handler(None, missing.value)
         assert (response.status_code, response.content) == (404, {"detail": "Not found"})
+
+
+async def test_a_safe_read_on_postgresql_runs_on_asyncpg_itself(client: httpx.AsyncClient, app: Litestar) -> None:
+    """`Repository.driver_row` hands a safe request's page to asyncpg directly on PostgreSQL: the statement is
+    announced to `before_cursor_execute` listeners (the statement counts) but never runs through SQLAlchemy's cursor
+    (no `after_cursor_execute`); on SQLite it does. The row reads the same either way."""
+    async with app.state.db_config.get_session() as session:
+        session.add(Community(name="Direct"))
+        await session.commit()
+    engine = app.state.db_config.get_engine().sync_engine
+    seen = {"before_cursor_execute": 0, "after_cursor_execute": 0}
+
+    def counter(name: str) -> Callable[..., None]:
+        def count(*_: object) -> None:
+            seen[name] += 1
+
+        return count
+
+    listeners = [(name, counter(name)) for name in seen]
+    for name, listener in listeners:
+        event.listen(engine, name, listener)
+    try:
+        response = await client.get("/communities/")
+    finally:
+        for name, listener in listeners:
+            event.remove(engine, name, listener)
+    assert response.status_code == 200
+    assert [community["name"] for community in response.json()] == ["Direct"]
+    if engine.dialect.name == "postgresql":
+        assert seen == {"before_cursor_execute": 1, "after_cursor_execute": 0}
+    else:
+        assert seen["before_cursor_execute"] == seen["after_cursor_execute"] >= 1
