@@ -119,10 +119,28 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def tool(name: str) -> list[str]:
-    """A console script of this virtualenv (the interpreter's folder), else through the interpreter."""
-    script = Path(sys.executable).with_name(name)
+def tool(name: str, scripts: Path | None = None) -> list[str]:
+    """A console script of `scripts` (default: this virtualenv's, the interpreter's folder), else through this
+    interpreter."""
+    script = (scripts or Path(sys.executable).parent) / name
     return [str(script)] if script.exists() else [sys.executable, "-m", name]
+
+
+def served_environment(env: dict[str, str]) -> Path | None:
+    """The scripts folder of an environment with the runtime dependencies alone, the Containerfile's
+    (`uv sync --frozen --no-dev`, kept in bench/.work/venv), for both servers: what a worker holds in memory is then
+    a container's, not that of the test tools installed beside them (in the development environment PyJWT loads
+    `cryptography` and Litestar its pydantic plugin, 16 MB more per worker). None, said so, without uv."""
+    uv = shutil.which("uv") or str(ROOT / ".tools" / "bin" / "uv")
+    if not Path(uv).exists():
+        print("uv is missing: the servers run in this environment, test tools included", flush=True)
+        return None
+    venv = ROOT / "bench" / ".work" / "venv"
+    command = [uv, "sync", "--frozen", "--no-dev", "--quiet"]
+    done = subprocess.run(command, cwd=ROOT, env={**env, "UV_PROJECT_ENVIRONMENT": str(venv)}, capture_output=True)
+    if done.returncode != 0:
+        raise SystemExit(f"uv sync --no-dev into {venv} failed: {done.stderr.decode()[-2000:]}")
+    return venv / "bin"
 
 
 def clean_environment() -> dict[str, str]:
@@ -489,7 +507,8 @@ def main(argv: list[str] | None = None) -> int:
             "SMS_GATEWAY_TOKEN": sms_token,
         }
         data = asyncio.run(discover(url))
-        command = [*tool("workcommunities"), "run", "--host", "127.0.0.1", "--port", "{port}", "--wc"]
+        scripts = served_environment(env)
+        command = [*tool("workcommunities", scripts), "run", "--host", "127.0.0.1", "--port", "{port}", "--wc"]
         print(f"WorkCommunities: {args.workers} Granian workers, load from {gen.label}", flush=True)
         with Server(
             "WorkCommunities", [*command, str(args.workers)], prod, work, "/health", work / "server.log"
@@ -502,7 +521,7 @@ def main(argv: list[str] | None = None) -> int:
         measured_minimal: dict[str, dict[str, Any]] = {}
         if on_minimal := [] if args.scale_pass else [s for s in chosen if s.on_minimal]:
             minimal_env = {**env, "DATABASE_URL": url, "JWT_SECRET": secret, "DB_POOL_SIZE": "10"}
-            command = [*tool("granian"), "--interface", "asgi", "bench.minimal:app", "--host", "127.0.0.1"]
+            command = [*tool("granian", scripts), "--interface", "asgi", "bench.minimal:app", "--host", "127.0.0.1"]
             command += ["--port", "{port}", "--workers", str(args.workers)]
             print(f"minimal app: {args.workers} Granian workers", flush=True)
             ready = "/content/posts?limit=1"
