@@ -128,18 +128,22 @@ def tool(name: str, scripts: Path | None = None) -> list[str]:
 
 def served_environment(env: dict[str, str]) -> Path | None:
     """The scripts folder of an environment with the runtime dependencies alone, the Containerfile's
-    (`uv sync --frozen --no-dev`, kept in bench/.work/venv), for both servers: what a worker holds in memory is then
-    a container's, not that of the test tools installed beside them (in the development environment PyJWT loads
-    `cryptography` and Litestar its pydantic plugin, 16 MB more per worker). None, said so, without uv."""
-    uv = shutil.which("uv") or str(ROOT / ".tools" / "bin" / "uv")
-    if not Path(uv).exists():
+    (`uv sync --frozen --no-dev` with this interpreter, kept in bench/.work/venv for every run), for both servers:
+    what a worker holds in memory is then a container's, not that of the test tools installed beside them (in the
+    development environment PyJWT loads `cryptography` and Litestar its pydantic plugin, 16 MB more per worker).
+    None, said so, where it cannot be made (no uv, no network for a package not cached): the servers then run in
+    this environment, and the results say which (`served_from`)."""
+    pinned = ROOT / ".tools" / "bin" / "uv"  # the Makefile's, the version that wrote uv.lock
+    uv = str(pinned) if pinned.exists() else shutil.which("uv")
+    venv = ROOT / "bench" / ".work" / "venv"
+    if uv is None:
         print("uv is missing: the servers run in this environment, test tools included", flush=True)
         return None
-    venv = ROOT / "bench" / ".work" / "venv"
-    command = [uv, "sync", "--frozen", "--no-dev", "--quiet"]
+    command = [uv, "sync", "--frozen", "--no-dev", "--quiet", "--python", sys.executable]
     done = subprocess.run(command, cwd=ROOT, env={**env, "UV_PROJECT_ENVIRONMENT": str(venv)}, capture_output=True)
     if done.returncode != 0:
-        raise SystemExit(f"uv sync --no-dev into {venv} failed: {done.stderr.decode()[-2000:]}")
+        print(f"uv sync --no-dev failed, the servers run in this environment: {done.stderr.decode()[-500:]}")
+        return None
     return venv / "bin"
 
 
@@ -487,6 +491,7 @@ def main(argv: list[str] | None = None) -> int:
     started = datetime.now(UTC)
     env = clean_environment()
     work = (args.work_dir or ROOT / "bench" / ".work" / args.database_name).resolve()
+    scripts = served_environment(env)
     url, load_seconds = prepare(args, env, work)
     gen = loader(args)
     secret, sms_token = secrets.token_urlsafe(48), secrets.token_urlsafe(16)
@@ -507,7 +512,6 @@ def main(argv: list[str] | None = None) -> int:
             "SMS_GATEWAY_TOKEN": sms_token,
         }
         data = asyncio.run(discover(url))
-        scripts = served_environment(env)
         command = [*tool("workcommunities", scripts), "run", "--host", "127.0.0.1", "--port", "{port}", "--wc"]
         print(f"WorkCommunities: {args.workers} Granian workers, load from {gen.label}", flush=True)
         with Server(
@@ -548,6 +552,7 @@ def main(argv: list[str] | None = None) -> int:
         "connections": args.connections,
         "duration_s": args.duration,
         "load_generator": gen.label,
+        "served_from": "runtime dependencies only" if scripts else "the development environment",
         "worker_rss_mb": rss,
         "scenarios": [row(scenario, measured, measured_minimal, counted) for scenario in chosen],
     }

@@ -141,6 +141,7 @@ def test_make_bench_runs_end_to_end(make_pg_database: Callable[[], str], pg_serv
         if row["key"] in ("feed_page1", "feed_random", "followed_feed"):
             assert row["minimal"]["requests"] > 0 and row["minimal"]["errors"] == 0, row
     assert results["worker_rss_mb"] and all(mb > 0 for mb in results["worker_rss_mb"])
+    assert results["served_from"] == "runtime dependencies only"  # as the Containerfile installs it
     assert any(line.startswith(("PASS", "FAIL")) for line in results["targets"])
     assert results_file.with_suffix(".png").read_bytes().startswith(b"\x89PNG")
     assert "SQL" in done.stdout and "results:" in done.stdout

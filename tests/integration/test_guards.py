@@ -120,6 +120,25 @@ async def test_a_valid_token_passes(guarded: httpx.AsyncClient, api: Api) -> Non
     assert (await guarded.get("/public", headers=bearer(token))).json() == {"user_id": claims(token)["sub"]}
 
 
+async def test_a_token_is_verified_once_per_worker(
+    guarded: httpx.AsyncClient, api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The guard keeps the claims of a token it verified (VerifiedTokens): the next request with it checks no
+    signature, and another token is verified on its own."""
+    first, second = await api.student(), await api.student()
+    verified: list[str] = []
+    decode = jwt.decode
+
+    def counted(token: str, *args: Any, **kwargs: Any) -> Any:
+        verified.append(token)
+        return decode(token, *args, **kwargs)
+
+    monkeypatch.setattr(jwt, "decode", counted)
+    for token in (first, first, second, first, second):
+        assert (await guarded.get("/any", headers=bearer(token))).status_code == 200
+    assert verified == [first, second]
+
+
 async def test_token_of_a_deleted_user_is_refused(guarded: httpx.AsyncClient, api: Api, app: Litestar) -> None:
     token = await api.student()
     async with app.state.db_config.get_session() as session:

@@ -9,9 +9,11 @@ import httpx
 import pytest
 from advanced_alchemy.exceptions import IntegrityError, NotFoundError, RepositoryError
 from litestar import Litestar
-from sqlalchemy import event
+from sqlalchemy import event, literal_column, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from tests.helpers import new_phone
+from tests.helpers import Api, bearer, new_phone
+from workcommunities.db import AnySelect
 from workcommunities.db.models import Community, Company, User
 from workcommunities.domain.companies.repositories import CompanyRepository
 from workcommunities.domain.users.repositories import UserRepository
@@ -55,6 +57,7 @@ async def test_a_safe_read_on_postgresql_runs_on_asyncpg_itself(client: httpx.As
     async with app.state.db_config.get_session() as session:
         session.add(Community(name="Direct"))
         await session.commit()
+    student = await Api(client).student()
     engine = app.state.db_config.get_engine().sync_engine
     seen = {"before_cursor_execute": 0, "after_cursor_execute": 0}
 
@@ -69,12 +72,35 @@ async def test_a_safe_read_on_postgresql_runs_on_asyncpg_itself(client: httpx.As
         event.listen(engine, name, listener)
     try:
         response = await client.get("/communities/")
+        read = dict(seen)
+        # A write reads its caller with the same method (`UserRepository.role_and_phone`), in its transaction:
+        # through SQLAlchemy's cursor on both databases.
+        written = await client.patch("/profiles/me", json={"description": "Written"}, headers=bearer(student))
+        write = {name: seen[name] - read[name] for name in seen}
     finally:
         for name, listener in listeners:
             event.remove(engine, name, listener)
     assert response.status_code == 200
     assert [community["name"] for community in response.json()] == ["Direct"]
+    assert (written.status_code, written.json()["description"]) == (200, "Written")
+    assert write["before_cursor_execute"] == write["after_cursor_execute"] >= 2
     if engine.dialect.name == "postgresql":
-        assert seen == {"before_cursor_execute": 1, "after_cursor_execute": 0}
+        assert read == {"before_cursor_execute": 1, "after_cursor_execute": 0}
     else:
-        assert seen["before_cursor_execute"] == seen["after_cursor_execute"] >= 1
+        assert read["before_cursor_execute"] == read["after_cursor_execute"] >= 1
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)  # asyncpg's statement cache
+async def test_long_statements_stay_prepared(client: httpx.AsyncClient, app: Litestar) -> None:
+    """asyncpg keeps a statement prepared (planned once per connection) only up to 15 KB unless the engine says
+    otherwise; the search's statement is longer than that and is run by `driver_row` on safe requests."""
+    statement: AnySelect = select(literal_column("1").label("one")).where(text("TRUE /* " + "x" * 20_000 + " */"))
+    autocommit = app.state.db_config.get_engine().execution_options(isolation_level="AUTOCOMMIT")
+    async with AsyncSession(autocommit) as session:  # one connection throughout, as a safe request's
+        repository = UserRepository(session=session)
+        for _ in range(2):
+            row = await repository.driver_row(statement, {})
+            assert row is not None and row.one == 1
+        long_ones = text("SELECT count(*) FROM pg_prepared_statements WHERE length(statement) > 20000")
+        prepared = await session.scalar(long_ones)
+    assert prepared == 1

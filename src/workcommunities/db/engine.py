@@ -66,7 +66,9 @@ def create_engine(settings: Settings) -> AsyncEngine:
         url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_pool_size,
-        connect_args={"server_settings": {"timezone": "UTC"}},
+        # asyncpg keeps statements prepared (planned once per connection) only up to 15 KB unless told otherwise; the
+        # search's is longer (lib/repository.py `driver_row` runs safe reads on asyncpg's own cache).
+        connect_args={"server_settings": {"timezone": "UTC"}, "max_cacheable_statement_size": 0},
         json_deserializer=msgspec.json.decode,
         hide_parameters=True,  # an error's message never carries the values (a phone, a code hash): lib/logs.py
     )

@@ -90,9 +90,9 @@ async def _asyncpg_row(connection: AsyncConnection, sql: str, values: tuple[Any,
     tuple (what a reader takes from a Row: attributes, indexes, `_fields`). Outside autocommit SQLAlchemy's adapter
     would begin a transaction first, so only a safe request's reads come here; its work around the driver (a
     greenlet per statement, cursor, result) costs as much as the rest of a page. Listeners of `before_cursor_execute`
-    (the tests' and the benchmark's statement counts) see the statement as any other. Any failure runs the
-    statement again through SQLAlchemy, which answers it as every statement's (a lost connection: the pool is
-    dropped, a 503)."""
+    (the tests' and the benchmark's statement counts) see the statement as any other, without a cursor or an
+    execution context. Any failure runs the statement again through SQLAlchemy, which answers it as every
+    statement's (a lost connection: the pool is dropped, a 503), so only SELECTs come here."""
     sync = connection.sync_connection
     assert sync is not None, "a connection that has begun"
     sync.dispatch.before_cursor_execute(sync, None, sql, values, None, False)
@@ -164,7 +164,7 @@ class Repository(SQLAlchemyAsyncRepository[ModelT]):
         (cache lookup, parameter and result processing), a fifth of a hot page's cost. Values are bound in the
         statement's types; columns come back as the driver reads them (text, times, UUIDs). A safe request's read
         on PostgreSQL goes to asyncpg itself (`_asyncpg_row`)."""
-        assert isinstance(statement, ClauseElement)
+        assert isinstance(statement, ClauseElement) and statement.is_select, "a SELECT (`_asyncpg_row`)"
         connection = await self.session.connection()  # first: the dialect is set up once it has connected
         compiled = self.prepared(
             ("compiled", statement), lambda: cast(SQLCompiler, statement.compile(dialect=self._dialect))

@@ -160,8 +160,13 @@ class VerifiedTokens:
     def claims(self, token: str) -> Claims:
         """As `decode_token`."""
         if (claims := self._claims.get(token)) is None:
-            claims = self._claims[token] = decode_token(self._settings, token)
+            claims = decode_token(self._settings, token)
+            if len(token) <= _LONGEST_KEPT:
+                self._claims[token] = claims
         return claims
+
+
+_LONGEST_KEPT = 1024  # ours are about 250 characters: a longer token that verifies is checked every time, never kept
 
 
 # --- passwords ----------------------------------------------------------------------------------------------------
