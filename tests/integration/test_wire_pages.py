@@ -1,7 +1,7 @@
 """Pages that PostgreSQL writes for the wire (`lib.aggregate.wire_list`: the feed, community posts, the personal
-feed, upcoming events, the communities list) are byte for byte what msgspec writes for their Structs: compact, keys
-in field order, ids as hex, times in UTC with `Z` (microseconds only when there are any), the non-null rule. On
-SQLite the same pages are Structs encoded by msgspec, so the check holds there by construction."""
+feed, upcoming events, the communities list, the search) are byte for byte what msgspec writes for their Structs:
+compact, keys in field order, ids as hex, times in UTC with `Z` (microseconds only when there are any), the non-null
+rule. On SQLite the same pages are Structs encoded by msgspec, so the check holds there by construction."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from workcommunities.demo import STUDENT_PHONE, DemoSize, seed_demo
 from workcommunities.domain.communities.schemas import CommunityOut
 from workcommunities.domain.content.schemas import ContentItemOut, PostOut
 from workcommunities.domain.events.schemas import EventOut
+from workcommunities.domain.search.schemas import SearchOut
 
 # What JSON must escape (quotes, backslashes, control characters) and what it must not (non-ASCII), and in the tags
 # the separator that their JSON text has between elements (PostgreSQL writes '", "'), also at the end of a tag.
@@ -74,6 +75,13 @@ async def test_pages_are_what_msgspec_writes(app: Litestar, client: httpx.AsyncC
         items = msgspec.json.decode(response.content, type=list[out])  # type: ignore[valid-type]
         assert items, url
         assert response.content == msgspec.json.encode(items), url
+    # The search's answer is an object of such lists, written whole by PostgreSQL.
+    for url, headers in (("/search?q=кейс", {}), ("/search?q=кейс&types=events,posts", student)):
+        response = await client.get(url, headers=headers)
+        assert response.status_code == 200, (url, response.text)
+        found = msgspec.json.decode(response.content, type=SearchOut)
+        assert found.posts and (found.communities or "types" in url), url
+        assert response.content == msgspec.json.encode(found), url
     upcoming = (await client.get("/events/upcoming")).json()
     dates = {event["event_date"] for event in upcoming}
     assert fraction.strftime("%Y-%m-%dT%H:%M:%S.120000Z") in dates

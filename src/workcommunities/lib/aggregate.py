@@ -170,6 +170,12 @@ def wire_list(text: str) -> msgspec.Raw:
     return msgspec.Raw(text)
 
 
+def wire_lists(out: type[msgspec.Struct], lists: Mapping[str, str]) -> msgspec.Raw:
+    """A Struct whose every field is a list, from each list's `json_list` column, as the body itself (as `wire_list`):
+    its fields in their order, as msgspec writes them."""
+    return msgspec.Raw("{" + ",".join(f'"{name}":{lists[name]}' for name in out.__struct_fields__) + "}")
+
+
 def decode_list(text: str | bytes, item: type[T]) -> list[T]:
     """A `json_list` column as Structs."""
     decoder = _DECODERS.get(item) or _DECODERS.setdefault(item, msgspec.json.Decoder(list[item]))  # type: ignore[valid-type]

@@ -3,7 +3,9 @@ search/repositories.py)."""
 
 from __future__ import annotations
 
-from litestar import Controller, get
+from typing import Any
+
+from litestar import Controller, Response, get
 from litestar.di import NamedDependency
 
 from workcommunities.domain.search.deps import search_service
@@ -46,5 +48,6 @@ class SearchController(Controller):
         viewer: NamedDependency[Principal | None],
         page: NamedDependency[Page],
         types: SearchKinds = None,
-    ) -> SearchOut:
-        return await searches.search(q, types, page, viewer)
+    ) -> Response[SearchOut]:
+        found: Any = await searches.search(q, types, page, viewer)  # a Raw body is written out as it is
+        return Response(found)

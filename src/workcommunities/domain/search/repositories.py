@@ -44,6 +44,7 @@ from dataclasses import dataclass
 from typing import Any, TypeAlias, TypeVar, cast
 from uuid import UUID
 
+import msgspec
 from sqlalchemy import (
     CTE,
     BindParameter,
@@ -89,7 +90,8 @@ from workcommunities.domain.content.schemas import PostOut
 from workcommunities.domain.events.repositories import EVENTS
 from workcommunities.domain.events.schemas import EventOut
 from workcommunities.domain.reference.repositories import ordered_json
-from workcommunities.lib.aggregate import decode_list, json_list, json_object, text_constant
+from workcommunities.domain.search.schemas import KINDS, SearchOut
+from workcommunities.lib.aggregate import json_list, json_object, text_constant, wire_lists
 from workcommunities.lib.pagination import KeysetOrder, Page, paged
 from workcommunities.lib.repository import Repository, Uses
 from workcommunities.lib.schema import Out
@@ -306,9 +308,9 @@ class SearchRepository(Repository[Content]):
 
     async def every_kind(
         self, words: Sequence[str], kinds: Sequence[str], page: Page, viewer: Principal | None
-    ) -> dict[str, Any]:
+    ) -> msgspec.Raw:
         """PostgreSQL: the matches of every kind asked for in one statement, each kind's page a JSON array in its
-        list's shape (lib/aggregate.py); the others []."""
+        list's shape (lib/aggregate.py), the others []: the `SearchOut` body as it goes out."""
 
         trigrams = await self._has_trigrams()
         asked = [kind for kind in ALL_KINDS if kind.name in kinds]  # in one order: one statement per set of kinds
@@ -343,12 +345,7 @@ class SearchRepository(Repository[Content]):
         statement = self.prepared(key, lambda: _planned_once(build(), set(params) - set(constants), constants))
         row = await self.driver_row(statement, params)
         assert row is not None, "one row of four arrays"
-        return {
-            "communities": decode_list(row.communities, CommunityOut),
-            "companies": decode_list(row.companies, CompanyOut),
-            "posts": decode_list(row.posts, PostOut),
-            "events": decode_list(row.events, EventOut),
-        }
+        return wire_lists(SearchOut, {kind: getattr(row, kind) for kind in KINDS})
 
     async def _has_trigrams(self) -> bool:
         """Whether the database has the pg_trgm extension (db/models/search.py), read on a process's first search

@@ -7,6 +7,8 @@ import re
 import unicodedata
 from typing import Any
 
+import msgspec
+
 from workcommunities.db.models import Content
 from workcommunities.domain.search.repositories import SearchRepository
 from workcommunities.domain.search.schemas import KINDS, SearchOut
@@ -39,16 +41,18 @@ def search_kinds(kinds: str | None) -> list[str]:
 class SearchService(Service[Content, SearchRepository]):
     repository_type = SearchRepository
 
-    async def search(self, text: str, kinds: str | None, page: Page, viewer: Principal | None) -> SearchOut:
-        """The matches of each kind asked for, best first, a page of each: one statement on PostgreSQL, one per kind
-        (and its nested lists) on SQLite. A query without a word (only punctuation) matches nothing, without a
-        statement."""
+    async def search(
+        self, text: str, kinds: str | None, page: Page, viewer: Principal | None
+    ) -> SearchOut | msgspec.Raw:
+        """The matches of each kind asked for, best first, a page of each: one statement on PostgreSQL, which writes
+        the answer (`SearchOut` as it goes out), one per kind (and its nested lists) on SQLite. A query without a
+        word (only punctuation) matches nothing, without a statement."""
         found: dict[str, list[Any]] = {kind: [] for kind in KINDS}
         wanted = search_kinds(kinds)
         if not (words := search_words(text)):
             return SearchOut(**found)
         if self.repository.aggregates_json:
-            return SearchOut(**await self.repository.every_kind(words, wanted, page, viewer))
+            return await self.repository.every_kind(words, wanted, page, viewer)
         if "communities" in wanted:
             found["communities"] = await self.repository.communities(words, page)
         if "companies" in wanted:
