@@ -4,7 +4,7 @@ A page's rows carry their nested lists (a post's media and skills, a company's g
 PostgreSQL aggregates in a correlated subquery per row, already in the wire shape of the nested `Out` type:
 `json_object` writes ids as 32 hex characters and applies the non-null rule from the type, as `Out.from_row` does
 for a row. msgspec decodes each array straight into the Structs. SQLite, the embedded default, reads the same lists
-with one batched statement per relation instead (`Repository.aggregates_json` tells which).
+with one batched statement per relation instead (`Repository.on_postgresql` tells which).
 
 The JSON is compact text, written by concatenation exactly as msgspec writes it (no spaces; `to_json` escapes a
 string as msgspec does), not by `json_build_object` / `json_agg`, which put spaces after every `:` and `,`: a hot

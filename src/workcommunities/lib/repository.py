@@ -147,8 +147,9 @@ class Repository(SQLAlchemyAsyncRepository[ModelT]):
         return cast(T, statement)
 
     @property
-    def aggregates_json(self) -> bool:
-        """Whether pages read their nested lists as JSON columns (PostgreSQL; lib/aggregate.py)."""
+    def on_postgresql(self) -> bool:
+        """Whether the database is PostgreSQL, where pages read their nested lists as JSON columns
+        (lib/aggregate.py) and statements may use what SQLite lacks (LATERAL, its own ON CONFLICT)."""
         return self._dialect.name == "postgresql"
 
     async def rows(self, statement: Executable, params: dict[str, Any] | None = None) -> Sequence[AnyRow]:
@@ -180,7 +181,7 @@ class Repository(SQLAlchemyAsyncRepository[ModelT]):
         """The first row of a statement built once (`prepared`): `driver_row` on PostgreSQL, `row` elsewhere (SQLite's
         ids and times need SQLAlchemy's result processing). Readers of the row take either (`Out.from_row` turns
         both kinds of UUID into hex)."""
-        return await (self.driver_row if self.aggregates_json else self.row)(statement, params)
+        return await (self.driver_row if self.on_postgresql else self.row)(statement, params)
 
     async def require(self, item_id: UUID) -> None:
         """404 unless a row with this id exists."""
@@ -194,7 +195,7 @@ class Repository(SQLAlchemyAsyncRepository[ModelT]):
 
     def insert_into(self, model: type[Any]) -> postgresql.Insert | sqlite.Insert:
         """An INSERT in the dialect's own form, which can take ON CONFLICT."""
-        return (postgresql.insert if self._dialect.name == "postgresql" else sqlite.insert)(model)
+        return (postgresql.insert if self.on_postgresql else sqlite.insert)(model)
 
     async def insert_ignore(self, model: type[Any], **values: Any) -> None:
         """INSERT … ON CONFLICT DO NOTHING on PostgreSQL and SQLite: the idempotent write behind follow and join; a

@@ -77,7 +77,7 @@ class CalendarRepository(Repository[Content]):
         """The events of live communities from `since` on that the token's owner is going to (not waitlisted), or
         None when no user holds the token: one statement on PostgreSQL, two on SQLite."""
         params: dict[str, Any] = {"token_hash": token_hash, "now": now, "since": since}
-        if self._dialect.name == "postgresql":
+        if self.on_postgresql:
             rows = await self.rows(FEED, params)
             return [CalendarEntry.from_row(row) for row in rows if row.id is not None] if rows else None
         if (user_id := await self.session.scalar(OWNER, params)) is None:

@@ -115,7 +115,7 @@ class CommunityRepository(Repository[Community]):
     async def live(self, page: Page) -> Paged[CommunityOut]:
         """A page of the communities that are not archived, by name (on PostgreSQL as it goes out: the list every
         client opens with)."""
-        if not self.aggregates_json:
+        if not self.on_postgresql:
             return Paged([CommunityOut.from_row(row) for row in await self.rows(LIVE_PAGES[page.shape], page.params())])
         statement = self.prepared(
             ("live_json", page.shape), lambda: json_page(LIVE_PAGES[page.shape], CommunityOut, "name", "id")
@@ -160,7 +160,7 @@ class CommunityRepository(Repository[Community]):
 
     async def detail(self, community_id: UUID, viewer: Principal | None) -> CommunityDetailOut:
         """The community with its count, its cases and its first members; unknown → 404."""
-        if not self.aggregates_json:
+        if not self.on_postgresql:
             return CommunityDetailOut(
                 **msgspec.structs.asdict(await self.out(community_id)),
                 cases=await CaseRepository(session=self.session).listing(community_id),

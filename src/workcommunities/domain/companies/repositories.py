@@ -84,7 +84,7 @@ class CompanyRepository(Repository[Company]):
 
     async def detail(self, company_id: UUID) -> CompanyDetailOut:
         """The company with its skills, its live communities (real member counts) and its gallery; unknown → 404."""
-        if self.aggregates_json:
+        if self.on_postgresql:
             query = self.prepared(
                 "company_detail", lambda: COMPANIES.add_columns(SKILLS_JSON, *DETAIL_JSON).where(BY_ID)
             )
@@ -109,9 +109,9 @@ class CompanyRepository(Repository[Company]):
     ) -> list[CompanyOut]:
         """The companies of `query()` (built once per `key`, see `Repository.prepared`) with their skills, in its order
         (the search reads its matches through it too)."""
-        statement = self.prepared(key, lambda: query().add_columns(SKILLS_JSON) if self.aggregates_json else query())
+        statement = self.prepared(key, lambda: query().add_columns(SKILLS_JSON) if self.on_postgresql else query())
         rows = await self.rows(statement, params)
-        if self.aggregates_json:
+        if self.on_postgresql:
             return [CompanyOut.from_row(row, skills=decode_list(row.skills_json, SkillOut)) for row in rows]
         skills = await self.skills.ordered(CompanySkill.company_id, [row.id for row in rows])
         return [CompanyOut.from_row(row, skills=skills.get(row.id, [])) for row in rows]

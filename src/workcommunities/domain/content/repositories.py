@@ -265,7 +265,7 @@ class ContentRepository(Repository[Content]):
         shape = page.shape
         statement = self.prepared((name, shape), lambda: self.listing(paged(query(), order, shape=shape), out, order))
         params = {**page.params(order), **values}
-        if self.aggregates_json:  # the page as PostgreSQL wrote it, straight to the wire
+        if self.on_postgresql:  # the page as PostgreSQL wrote it, straight to the wire
             row = await self.driver_row(statement, params)
             assert row is not None, "an aggregate answers one row"
             return Paged(wire_list(row.items), page.next_cursor(order, row.size, (row.last_at, row.last_id)))
@@ -280,7 +280,7 @@ class ContentRepository(Repository[Content]):
     def listing(self, query: AnySelect, out: type[Out], order: KeysetOrder | None = None) -> AnySelect:
         """The statement that reads `query` as `out`: on PostgreSQL the whole page as JSON (`page_json`), on SQLite
         the rows, whose lists `read` adds."""
-        return page_json(query, out, order) if self.aggregates_json else query
+        return page_json(query, out, order) if self.on_postgresql else query
 
     async def read(
         self,
@@ -290,7 +290,7 @@ class ContentRepository(Repository[Content]):
         order: KeysetOrder | None = None,
     ) -> tuple[list[OutT], tuple[datetime, UUID] | None]:
         """The items of a `listing` statement, and the `order` key of the last one."""
-        if self.aggregates_json:
+        if self.on_postgresql:
             row = await self.row(statement, params)
             assert row is not None, "an aggregate answers one row"
             items = decode_list(row.items, out)

@@ -300,7 +300,7 @@ class SearchRepository(Repository[Content]):
     company_lists = Uses(CompanyRepository)
 
     def _params(self, words: Sequence[str], index: Searchable, page: Page) -> dict[str, Any]:
-        if self.aggregates_json:
+        if self.on_postgresql:
             words_params = {TSQUERY_WORDS.key: tsquery(words), SIMILAR_TO.key: " ".join(words)}
         else:
             words_params = {FTS_MATCH.key: fts5_query(words, index)}

@@ -51,7 +51,7 @@ class SearchService(Service[Content, SearchRepository]):
         wanted = search_kinds(kinds)
         if not (words := search_words(text)):
             return SearchOut(**found)
-        if self.repository.aggregates_json:
+        if self.repository.on_postgresql:
             return await self.repository.every_kind(words, wanted, page, viewer)
         if "communities" in wanted:
             found["communities"] = await self.repository.communities(words, page)

@@ -87,7 +87,7 @@ class UserRepository(Repository[User]):
 
         def build() -> AnySelect:
             query = PUBLIC_USER.where(User.id == USER_ID, User.erased_at.is_(None))
-            if not self.aggregates_json:
+            if not self.on_postgresql:
                 return query
             communities = communities_json(with_member(USER_ID), shape=CommunityForUserOut)
             return query.add_columns(*skills_and_statuses_json(), communities.label("communities_json"))
@@ -134,7 +134,7 @@ class ProfileRepository(Repository[Profile]):
         """A profile's skills, statuses and membership communities for its response: decoded from the JSON columns
         of `row` (PostgreSQL: `skills_and_statuses_json`, `communities_json`), or read with a statement each
         (SQLite)."""
-        if self.aggregates_json:
+        if self.on_postgresql:
             return {
                 "skills": decode_list(row.skills_json, SkillOut),
                 "statuses": decode_list(row.statuses_json, StatusOut),
@@ -153,7 +153,7 @@ class ProfileRepository(Repository[Profile]):
 
     async def joined_events(self, row: AnyRow, user_id: UUID, now: datetime, limit: int) -> list[EventOut]:
         """The joined upcoming events of an `own` row: its JSON column (PostgreSQL), or one more statement."""
-        if self.aggregates_json:
+        if self.on_postgresql:
             return decode_list(row.events_json, EventOut)
         return await self.events.joined_by(user_id, now, limit)
 
@@ -163,7 +163,7 @@ class ProfileRepository(Repository[Profile]):
 
         def build() -> AnySelect:
             query = OWN_PROFILE.where(Profile.user_id == USER_ID)
-            if not self.aggregates_json:
+            if not self.on_postgresql:
                 return query
             return query.add_columns(
                 *skills_and_statuses_json(),
