@@ -142,7 +142,7 @@ def served_environment(env: dict[str, str]) -> Path | None:
     command = [uv, "sync", "--frozen", "--no-dev", "--quiet", "--python", sys.executable]
     done = subprocess.run(command, cwd=ROOT, env={**env, "UV_PROJECT_ENVIRONMENT": str(venv)}, capture_output=True)
     if done.returncode != 0:
-        print(f"uv sync --no-dev failed, the servers run in this environment: {done.stderr.decode()[-500:]}")
+        print(f"uv sync --no-dev failed, the servers run here: {done.stderr.decode()[-500:]}", flush=True)
         return None
     return venv / "bin"
 

@@ -152,10 +152,10 @@ class VerifiedTokens:
     whole token, so only the very token that was verified matches; `size` bounds the tokens kept (least recently
     used go first)."""
 
-    def __init__(self, settings: Settings, *, size: int = 4096, timer: Callable[[], float] = time.time) -> None:
+    def __init__(self, settings: Settings, *, size: int = 4096) -> None:
         self._settings = settings
         # An entry lives until its token's `exp` (wall-clock seconds, as the token's), the instant PyJWT refuses it.
-        self._claims: TLRUCache[str, Claims] = TLRUCache(size, lambda _, claims, __: claims.expires, timer)
+        self._claims: TLRUCache[str, Claims] = TLRUCache(size, lambda _, claims, __: claims.expires, time.time)
 
     def claims(self, token: str) -> Claims:
         """As `decode_token`."""
