@@ -7,6 +7,7 @@ from typing import Any
 from uuid import UUID
 
 import httpx
+import pytest
 from litestar import Litestar
 from sqlalchemy import delete, func, select, text, update
 
@@ -310,7 +311,8 @@ async def test_a_write_racing_the_erasure_puts_nothing_back(client: httpx.AsyncC
         await session.execute(delete(Profile).where(Profile.user_id == user_id))
         await session.commit()
     async with app.state.db_config.get_session() as erasing:
-        # The erasure's first write: the row locked (PostgreSQL), the database's write lock taken (SQLite).
+        # The erasure's first steps: the row locked FOR UPDATE (PostgreSQL), the database's write lock taken (SQLite).
+        await erasing.execute(select(User.id).where(User.id == user_id).with_for_update())
         await erasing.execute(update(User).where(User.id == user_id).values(erased_at=func.now(), phone=None))
         patch = asyncio.create_task(client.patch("/profiles/me", json={"full_name": "Анна"}, headers=bearer(token)))
         await asyncio.sleep(0.5)  # its guard reads the account as it was (reads do not wait); its write waits
@@ -319,6 +321,22 @@ async def test_a_write_racing_the_erasure_puts_nothing_back(client: httpx.AsyncC
     response = await patch
     assert response.status_code == 401, response.text
     assert await count(app, Profile, Profile.user_id == user_id) == 0
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)  # row locks of several strengths
+async def test_a_write_does_not_wait_for_other_changes_to_its_account(
+    client: httpx.AsyncClient, api: Api, app: Litestar
+) -> None:
+    """A write checks its caller's account with a lock that only an erasure waits on (FOR KEY SHARE): a transaction
+    changing an ordinary column of the account's row (its avatar, say) does not hold it up."""
+    token = await api.student()
+    user_id = UUID(claims(token)["sub"])
+    async with app.state.db_config.get_session() as other:
+        await other.execute(update(User).where(User.id == user_id).values(avatar_media_id=None))
+        patch = client.patch("/profiles/me", json={"full_name": "Анна"}, headers=bearer(token))
+        response = await asyncio.wait_for(patch, timeout=10)  # it would wait for `other` for ever
+        await other.rollback()
+    assert (response.status_code, response.json()["full_name"]) == (200, "Анна")
 
 
 async def test_an_account_erased_through_another_worker(

@@ -96,11 +96,16 @@ class UserRepository(Repository[User]):
 
     async def still_live(self, user_id: UUID) -> bool:
         """Whether the account is not erased (or is erased by this very transaction), its row locked until commit
-        (PostgreSQL, FOR NO KEY UPDATE: `key_share` alone): an erasure, which locks it for update, waits for this
-        transaction, or this one for the erasure and then sees it."""
+        (PostgreSQL, FOR KEY SHARE): an erasure, which locks it FOR UPDATE first (`locked_for_erasure`), waits for
+        this transaction, or this one for the erasure and then sees it; other changes to the row (a new avatar, a
+        calendar token) neither wait for it nor hold it up."""
         if self.session.info.get(ERASED_HERE) == user_id:
             return True
-        query = select(User.id).where(User.id == user_id, User.erased_at.is_(None)).with_for_update(key_share=True)
+        query = (
+            select(User.id)
+            .where(User.id == user_id, User.erased_at.is_(None))
+            .with_for_update(read=True, key_share=True)
+        )
         return await self.session.scalar(query) is not None
 
     async def locked_for_erasure(self, user_id: UUID) -> User | None:
