@@ -58,6 +58,15 @@ OWN_PROFILE = select(
 ).join(User, User.id == Profile.user_id)
 
 
+def live_account(user_id: UUID) -> AnySelect:
+    """The account's id unless it is erased, its row locked FOR KEY SHARE until commit (PostgreSQL): what a write
+    that must not outlive its account reads. An erasure locks the row FOR UPDATE first (`locked_for_erasure`), so
+    the two wait for each other; other changes to the row (a new avatar) neither wait for it nor hold it up."""
+    return (
+        select(User.id).where(User.id == user_id, User.erased_at.is_(None)).with_for_update(read=True, key_share=True)
+    )
+
+
 def skills_and_statuses_json() -> tuple[Any, ...]:
     """A profile's ordered skills and statuses as JSON columns of a statement that reads the profile (PostgreSQL)."""
     return (
@@ -95,18 +104,11 @@ class UserRepository(Repository[User]):
         return await self.prepared_row(self.prepared("public_user", build), {"user_id": user_id})
 
     async def still_live(self, user_id: UUID) -> bool:
-        """Whether the account is not erased (or is erased by this very transaction), its row locked until commit
-        (PostgreSQL, FOR KEY SHARE): an erasure, which locks it FOR UPDATE first (`locked_for_erasure`), waits for
-        this transaction, or this one for the erasure and then sees it; other changes to the row (a new avatar, a
-        calendar token) neither wait for it nor hold it up."""
+        """Whether the account is not erased (or is erased by this very transaction), `live_account`'s lock held
+        until commit: an erasure in flight is waited for and then seen."""
         if self.session.info.get(ERASED_HERE) == user_id:
             return True
-        query = (
-            select(User.id)
-            .where(User.id == user_id, User.erased_at.is_(None))
-            .with_for_update(read=True, key_share=True)
-        )
-        return await self.session.scalar(query) is not None
+        return await self.session.scalar(live_account(user_id)) is not None
 
     async def locked_for_erasure(self, user_id: UUID) -> User | None:
         """A live (not erased) user, the row locked until commit, to be erased by this transaction."""
@@ -183,12 +185,10 @@ class ProfileRepository(Repository[Profile]):
     async def create_missing(self, user_id: UUID) -> None:
         """A user without a profile (imported data) gets an empty one; a racing request that created it first
         simply wins (unique profile.user_id). Only for a live account: a read made with the token of an account
-        erased meanwhile (a caller read before the erasure, `RecentCallers`) puts nothing back. The account's row is
-        key-share locked, so an erasure in flight is waited for and then seen."""
-        live = select(User.id).where(User.id == user_id, User.erased_at.is_(None))
-        live = live.with_for_update(read=True, key_share=True)  # FOR KEY SHARE
+        erased meanwhile (a caller read before the erasure, `RecentCallers`) puts nothing back (`live_account`: an
+        erasure in flight is waited for and then seen)."""
         await self.session.execute(
-            self.insert_into(Profile).from_select([Profile.user_id], live).on_conflict_do_nothing()
+            self.insert_into(Profile).from_select([Profile.user_id], live_account(user_id)).on_conflict_do_nothing()
         )
 
     async def id_for_update(self, user_id: UUID) -> UUID | None:
